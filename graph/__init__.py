@@ -1,0 +1,1 @@
+"""From extractions to RDF, the store, queries and analytics."""

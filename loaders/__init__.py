@@ -1,0 +1,1 @@
+"""Reading sources into Documents, and extracting mentions and assertions from them."""
