@@ -1,0 +1,508 @@
+"""The `alliances` command: thin click commands over the library, one formatter for everything they list.
+
+Each command parses its arguments, calls one library function that returns plain data, and hands the data to
+`alliances.output.render`. Library errors are typed; `_errors` below is the one place that turns them into a
+one-line message and an exit code:
+
+    0  success
+    1  failure: the store cannot be opened or is locked, a file cannot be read, the graph does not validate
+    2  usage: a bad option or argument, a malformed SPARQL query, an update where only queries are allowed
+    3  partial: `ingest` stored what it could but skipped some files
+    4  not found: a name that matches no entity, or several
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import os
+import sys
+import tempfile
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import asdict, is_dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import click
+
+from alliances import __version__
+from alliances.output import FORMATS, compact_iris, render
+
+if TYPE_CHECKING:
+    from alliances.graph.store import Store
+
+EXIT_OK, EXIT_FAILURE, EXIT_USAGE, EXIT_PARTIAL, EXIT_NOT_FOUND = 0, 1, 2, 3, 4
+SPARQL_FORMATS = ("table", "json", "csv", "tsv", "xml", "turtle")
+EXPORT_FORMATS = ("turtle", "trig", "nquads", "json-ld")
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class CliError(click.ClickException):
+    """A one-line message for the user, with the exit code of the scheme in the module docstring."""
+
+    def __init__(self, message: str, exit_code: int = EXIT_FAILURE) -> None:
+        super().__init__(" ".join(message.split()))
+        self.exit_code = exit_code
+
+
+@contextlib.contextmanager
+def _errors() -> Iterator[None]:
+    """Turn the library's typed errors into CliError; anything else is a bug and keeps its traceback."""
+    from alliances.graph.evaluate import EvaluationError
+    from alliances.graph.queries import AmbiguousName, UnknownName
+    from alliances.graph.store import QuerySyntaxError, ReadOnlyQuery, StoreError, StoreLocked
+    from alliances.loaders.registry import LoaderError
+
+    try:
+        yield
+    except UnknownName as e:
+        hint = f" Did you mean: {', '.join(e.suggestions)}?" if e.suggestions else ""
+        raise CliError(f"No organisation, alliance or person is called {e.name!r}.{hint}", EXIT_NOT_FOUND) from e
+    except AmbiguousName as e:
+        listed = "; ".join(f"{c.label} ({c.kind.lower() or 'entity'}, {compact_iris(c.iri)})" for c in e.candidates)
+        raise CliError(
+            f"{e.name!r} could mean {len(e.candidates)} entities: {listed}. Give the full name or the IRI.",
+            EXIT_NOT_FOUND,
+        ) from e
+    except QuerySyntaxError as e:
+        first = str(e).splitlines()[0] if str(e) else "malformed SPARQL"
+        raise CliError(first[:1].upper() + first[1:], EXIT_USAGE) from e
+    except ReadOnlyQuery as e:
+        raise CliError(str(e), EXIT_USAGE) from e
+    except StoreLocked as e:
+        raise CliError(f"{e}", EXIT_FAILURE) from e
+    except StoreError as e:
+        raise CliError(f"{e}", EXIT_FAILURE) from e
+    except LoaderError as e:
+        raise CliError(f"{e}", EXIT_FAILURE) from e
+    except EvaluationError as e:
+        raise CliError(f"{e}", EXIT_FAILURE) from e
+
+
+class App:
+    """What every command shares: where the store is, opened once per command and closed when it ends."""
+
+    def __init__(self, ctx: click.Context, store_path: Path | None) -> None:
+        self.ctx = ctx
+        self.store_path = store_path
+
+    def store(self, *, read_only: bool = True) -> Store:
+        from alliances.graph.store import open_store
+
+        with _errors():
+            return self.ctx.with_resource(open_store(self.store_path, read_only=read_only))
+
+
+pass_app = click.make_pass_decorator(App)
+
+
+def output_format(f: F) -> F:
+    """The one --format option every listing takes."""
+    return click.option(
+        "--format",
+        "fmt",
+        type=click.Choice(FORMATS),
+        default="table",
+        show_default=True,
+        help="table for reading, json (a list of objects with stable keys) or csv for other tools.",
+    )(f)
+
+
+def emit(data: Any, fmt: str, *, columns: Sequence[str] = (), table_columns: Sequence[str] = ()) -> None:
+    """Print `data` in the chosen format (the table shows only `table_columns` when given)."""
+    click.echo(render(data, fmt, columns=columns, table_columns=table_columns))
+
+
+def _handles_errors(f: F) -> F:
+    @functools.wraps(f)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        with _errors():
+            return f(*args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]
+
+
+class _Group(click.Group):
+    """Every command's body runs inside `_errors`, so a library error is one line and an exit code."""
+
+    def command(self, *args: Any, **kwargs: Any) -> Any:
+        decorator = super().command(*args, **kwargs)
+
+        def wrap(f: Callable[..., Any]) -> click.Command:
+            return decorator(_handles_errors(f))
+
+        return wrap
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.option(
+    "--store",
+    "store_path",
+    type=click.Path(file_okay=False, path_type=Path),
+    envvar="ALLIANCES_STORE",
+    show_envvar=True,
+    help="Folder of the graph store. Default: the user data folder (see the README).",
+)
+@click.version_option(__version__, prog_name="alliances")
+@click.pass_context
+def cli(ctx: click.Context, store_path: Path | None) -> None:
+    """A knowledge graph of Nordic social-sector alliances, read from Danish, Norwegian and Swedish texts.
+
+    Ingest texts, then ask who is in which alliance, with the sentence and document behind every edge.
+
+    \b
+    Example:
+        alliances --store ./kg ingest corpus/
+        alliances --store ./kg member-of BL
+        alliances --store ./kg members "Alliancen mod Hjemløshed" --format csv
+        alliances --store ./kg sparql 'SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s org:memberOf ?o } }'
+
+    Exit codes: 0 ok, 1 failure, 2 usage or malformed query, 3 ingest skipped some files, 4 unknown or ambiguous name.
+    """
+    ctx.obj = App(ctx, store_path)
+
+
+# ---------------------------------------------------------------- ingest
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option("--strict", is_flag=True, help="Stop at the first file that cannot be read, and store nothing.")
+@click.option(
+    "--min-confidence",
+    type=click.FloatRange(0.0, 1.0),
+    default=0.0,
+    show_default=True,
+    help="Keep only assertions at least this confident.",
+)
+@click.option(
+    "--curation",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="A curation file of corrections (merges, removed edges, added edges) applied after extraction.",
+)
+@pass_app
+def ingest(app: App, paths: tuple[Path, ...], strict: bool, min_confidence: float, curation: Path | None) -> None:
+    """Read texts (files or folders) into the store; a text already ingested is skipped.
+
+    Files that cannot be read are skipped and listed (exit code 3); with --strict the first one stops the run
+    and nothing is written (exit code 1).
+
+    \b
+    Example:
+        alliances ingest corpus/
+        alliances ingest --strict --min-confidence 0.7 news/2024/*.txt members.csv
+    """
+    from alliances.graph.ingest import ingest as run_ingest
+    from alliances.loaders.registry import iter_sources
+
+    sources = list(iter_sources(paths))
+    if not sources:
+        raise CliError(f"No files to ingest in {', '.join(map(str, paths))} (read: .txt .html .md .csv .yaml).")
+    store = app.store(read_only=False)
+    with click.progressbar(length=len(sources), label="Ingesting", file=sys.stderr, show_pos=True) as bar:
+        report = run_ingest(
+            sources,
+            store,
+            strict=strict,
+            min_confidence=min_confidence,
+            curation=curation,
+            on_document=lambda _source: bar.update(1),
+        )
+    done = len(report.added) + len(report.replaced) + len(report.unchanged)
+    click.echo(
+        f"Ingested {done} of {len(sources)} files: {len(report.added)} added, {len(report.replaced)} replaced, "
+        f"{len(report.unchanged)} unchanged; {report.assertions} assertions, {report.positions} positions, "
+        f"{report.entities} entities."
+    )
+    if report.skipped:
+        for source, reason in report.skipped:
+            click.echo(f"skipped {source}: {reason}", err=True)
+        click.echo(f"{len(report.skipped)} files were skipped; everything else is in the store.", err=True)
+        app.ctx.exit(EXIT_PARTIAL)
+
+
+# ---------------------------------------------------------------- questions
+
+
+@cli.command("member-of")
+@click.argument("organisation")
+@output_format
+@pass_app
+def member_of(app: App, organisation: str, fmt: str) -> None:
+    """The alliances ORGANISATION is a member of, each with its source documents and evidence.
+
+    ORGANISATION is any of its names (case, dashes and quotes do not matter) or its IRI.
+
+    \b
+    Example:
+        alliances member-of BL
+        alliances member-of "Kirkens Korshær" --format json
+    """
+    from alliances.graph import queries
+
+    emit(
+        queries.member_of(app.store(), organisation),
+        fmt,
+        columns=("alliance", "iri", "unnamed"),
+        table_columns=("alliance", "source", "evidence", "confidence"),
+    )
+
+
+@cli.command()
+@click.argument("alliance")
+@output_format
+@pass_app
+def members(app: App, alliance: str, fmt: str) -> None:
+    """The members of ALLIANCE, and its facilitators, founders and funders, each with its sources.
+
+    \b
+    Example:
+        alliances members "Alliancen mod Hjemløshed"
+        alliances members "Folkebevægelsen mod Ensomhed" --format csv > members.csv
+    """
+    from alliances.graph import queries
+
+    emit(
+        queries.members(app.store(), alliance),
+        fmt,
+        columns=("role", "name", "iri", "unnamed"),
+        table_columns=("role", "name", "source", "evidence", "confidence"),
+    )
+
+
+@cli.command()
+@click.argument("name")
+@output_format
+@pass_app
+def show(app: App, name: str, fmt: str) -> None:
+    """Everything known about one organisation, alliance or person.
+
+    Its labels and types, every relation in and out with the evidence sentence and source, and the posts
+    people hold.
+
+    \b
+    Example:
+        alliances show "Velux Fonden"
+        alliances show https://w3id.org/alliances/id/org/bl --format json
+    """
+    from alliances.graph import queries
+
+    emit(
+        queries.show(app.store(), name),
+        fmt,
+        table_columns=("direction", "relation", "other", "person", "organisation", "role", "source", "evidence"),
+    )
+
+
+@cli.command()
+@output_format
+@pass_app
+def stats(app: App, fmt: str) -> None:
+    """How much the store holds: documents, entities, relations, assertions.
+
+    \b
+    Example:
+        alliances stats --format json
+    """
+    from alliances.graph import queries
+
+    emit(queries.stats(app.store()), fmt, columns=("what", "count"))
+
+
+@cli.command()
+@output_format
+@pass_app
+def validate(app: App, fmt: str) -> None:
+    """Check the graph against the SHACL shapes of the vocabulary; exit code 1 when it does not conform.
+
+    \b
+    Example:
+        alliances validate
+    """
+    from alliances.graph.validate import validate as run_validate
+
+    report = run_validate(app.store())
+    if report.conforms:
+        click.echo("The graph conforms to the shapes in ontology/alliances.ttl.", err=True)
+        return
+    emit([_plain_problem(p) for p in report.problems], fmt)
+    raise CliError(f"The graph does not conform: {len(report.problems)} problems (listed above).")
+
+
+def _plain_problem(problem: Any) -> dict[str, Any]:
+    if is_dataclass(problem) and not isinstance(problem, type):
+        return asdict(problem)
+    if isinstance(problem, dict):
+        return problem
+    return {"problem": str(problem)}
+
+
+# ---------------------------------------------------------------- sparql, export, evaluate
+
+
+def _query_text(query_or_file: str) -> str:
+    """The query itself, or the text of the file it names ('-' reads standard input)."""
+    if query_or_file == "-":
+        return click.get_text_stream("stdin").read()
+    path = Path(query_or_file)
+    looks_like_file = "\n" not in query_or_file and len(query_or_file) < 4096
+    if looks_like_file and path.suffix in (".rq", ".sparql") and not path.is_file():
+        raise CliError(f"No such query file: {query_or_file}", EXIT_USAGE)
+    if looks_like_file and path.is_file():
+        try:
+            return path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as e:
+            raise CliError(f"Cannot read {path}: {e}", EXIT_USAGE) from e
+    return query_or_file
+
+
+@cli.command()
+@click.argument("query_or_file")
+@click.option("--format", "fmt", type=click.Choice(SPARQL_FORMATS), default="table", show_default=True,
+              help="table, csv (quoted against spreadsheet formulas), the SPARQL results formats json, tsv, xml, "
+                   "or turtle for CONSTRUCT and DESCRIBE.")
+@pass_app
+def sparql(app: App, query_or_file: str, fmt: str) -> None:
+    """Run a SPARQL query (text, a .rq file, or - for standard input) on the store, read-only.
+
+    Common prefixes (al: org: skos: prov: schema: foaf: dcterms: rdf: rdfs: xsd: id: doc:) are known. Every
+    document is a named graph: match edges with GRAPH ?g { … }. The named queries the commands use are in the
+    package's queries/ folder.
+
+    \b
+    Example:
+        alliances sparql 'SELECT ?org ?alliance WHERE { GRAPH ?g { ?org org:memberOf ?alliance } }'
+        alliances sparql my-question.rq --format csv > answer.csv
+    """
+    result = app.store().sparql(_query_text(query_or_file))
+    kind = result.kind
+    if kind == "ask":
+        if fmt in ("table", "csv"):
+            click.echo("true" if result.boolean else "false")
+        elif fmt == "turtle":
+            raise CliError("An ASK query answers true or false; use --format table, json or xml.", EXIT_USAGE)
+        else:
+            _write_bytes(result.serialize(fmt))
+        return
+    if kind == "construct":
+        if fmt in ("turtle",):
+            _write_bytes(result.serialize(fmt))
+        elif fmt in ("table", "csv", "json"):
+            emit(_triple_rows(result.rows), fmt, columns=("subject", "predicate", "object"))
+        else:
+            raise CliError(f"A CONSTRUCT or DESCRIBE query gives a graph; use --format turtle, table, csv or json, "
+                           f"not {fmt}.", EXIT_USAGE)
+        return
+    if fmt == "turtle":
+        raise CliError("A SELECT query gives a table; use --format table, csv, json, tsv or xml.", EXIT_USAGE)
+    if fmt in ("table", "csv"):
+        variables = list(result.variables)
+        emit([_binding_row(variables, row) for row in result.rows], fmt, columns=variables)
+    else:
+        _write_bytes(result.serialize(fmt))
+
+
+def _binding_row(variables: Sequence[str], row: Any) -> dict[str, Any]:
+    if isinstance(row, dict):
+        return {v: row.get(v) for v in variables}
+    return dict(zip(variables, row))
+
+
+def _triple_rows(rows: Sequence[Any]) -> list[dict[str, Any]]:
+    return [_binding_row(("subject", "predicate", "object"), r) for r in rows]
+
+
+def _write_bytes(data: bytes) -> None:
+    out = click.get_binary_stream("stdout")
+    out.write(data)
+    if data and not data.endswith(b"\n"):
+        out.write(b"\n")
+    out.flush()
+
+
+@cli.command()
+@click.option("--format", "fmt", type=click.Choice(EXPORT_FORMATS), default="trig", show_default=True,
+              help="trig and nquads keep the named graph of each document (the provenance); turtle merges them.")
+@click.option("-o", "--output", "output", required=True, type=click.Path(dir_okay=False, allow_dash=True),
+              help="File to write, or - for standard output. A file is replaced only when the export succeeds.")
+@pass_app
+def export(app: App, fmt: str, output: str) -> None:
+    """Write the whole graph to a file, for other RDF tools, Gephi pipelines or pandas.
+
+    \b
+    Example:
+        alliances export --format trig -o alliances.trig
+        alliances export --format nquads -o - | gzip > alliances.nq.gz
+    """
+    store = app.store()
+    if output == "-":
+        out = click.get_binary_stream("stdout")
+        count = store.export(fmt, out)
+        out.flush()
+        click.echo(f"Exported {count} statements.", err=True)
+        return
+    target = Path(output)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent.resolve())
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            count = store.export(fmt, handle)
+        os.replace(tmp, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+    click.echo(f"Exported {count} statements to {target}.", err=True)
+
+
+@cli.command()
+@click.argument("gold_dirs", nargs=-1, required=True, type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--graph", "graph_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Score this RDF file (.ttl, .trig, .nt, .nq, .jsonld) instead of the store.")
+@click.option("--errors", "show_errors", is_flag=True,
+              help="With --format table, also list the wrong and the missed relations, entities and positions.")
+@output_format
+@pass_app
+def evaluate(app: App, gold_dirs: tuple[Path, ...], graph_file: Path | None, show_errors: bool, fmt: str) -> None:
+    """Precision, recall and F1 against gold annotations (*.gold.json, see the gold FORMAT.md).
+
+    Per relation, for all relations together, for organisations and alliances found, and for people's posts.
+    --format json gives the full report with every wrong (fp) and missed (fn) item.
+
+    \b
+    Example:
+        alliances evaluate ../shared/gold/seeds
+        alliances evaluate gold/ --graph other-tool.ttl --format json
+    """
+    from alliances.graph.evaluate import evaluate_file, evaluate_store
+
+    report = evaluate_file(graph_file, gold_dirs) if graph_file else evaluate_store(app.store(), gold_dirs)
+    if fmt == "json":
+        emit(report.as_dict(), fmt)
+        return
+    emit(report.rows(), fmt)
+    if show_errors and fmt == "table":
+        for name, score in report.per_relation.items():
+            _echo_list(f"{name}: wrong", score.fp)
+            _echo_list(f"{name}: missed", score.fn)
+        _echo_list("entities: junk", report.entities.junk)
+        _echo_list("entities: missed", report.entities.missed)
+        _echo_list("entities: overmerged", report.entities.overmerged)
+        _echo_list("positions: wrong", report.positions.fp)
+        _echo_list("positions: missed", report.positions.fn)
+
+
+def _echo_list(title: str, items: Sequence[str]) -> None:
+    if items:
+        click.echo(f"\n{title} ({len(items)}):")
+        for item in items:
+            click.echo(f"  {item}")
+
+
+def main() -> None:
+    """Console script entry point."""
+    cli(prog_name="alliances")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,197 @@
+"""Bytes to clean text: decode (UTF-8 first, legacy encodings detected and reported), then normalise.
+
+Decoding, in order:
+1. A byte-order mark decides: UTF-8 (``utf-8-sig``), UTF-32 or UTF-16.
+2. Otherwise NUL bytes mean binary (a stray one or two in a big file are stripped instead). UTF-16 without a BOM
+   looks like this too; the message says how to convert it.
+3. Valid UTF-8 is UTF-8, whatever a ``<meta charset>`` claims.
+4. Else the encoding the source declares (HTML ``<meta charset>``), when it decodes the bytes;
+5. else charset-normalizer, restricted to the legacy encodings Nordic texts come in (cp1252, latin-1,
+   ISO-8859-15, DOS cp850/cp865, Mac Roman). Latin-1 labels are read as cp1252, as browsers do.
+Anything not UTF-8 is reported: ``metadata["encoding"]`` and ``metadata["encoding_note"]`` with the iconv command
+that converts it.
+
+Limits: sources over ``MAX_BYTES`` (20 MB) are refused before decoding, so a 50 MB file costs no time; split
+such a file or convert it to several smaller ones. Empty and whitespace-only sources are errors, as is text in
+which more than 5 % of the characters are control characters (binary data).
+
+Normalisation (`normalize`): line ends to ``\\n``, NUL and other control characters (except tab and newline)
+removed, soft hyphens and zero-width characters removed, non-breaking and other Unicode spaces to plain spaces,
+then NFC. Loaders normalise before they compute offsets, so every Block and Record refers to the final text.
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+import unicodedata
+from dataclasses import dataclass
+
+import charset_normalizer
+from alliances.loaders.registry import LoaderError
+
+MAX_BYTES = 20 * 1024 * 1024
+"""The largest source we read (20 MB). Larger ones are refused at once, with a message."""
+
+LEGACY_ENCODINGS = ["cp1252", "latin_1", "iso8859_15", "cp850", "cp865", "mac_roman"]
+"""The legacy encodings charset-normalizer may choose from: what Danish, Norwegian and Swedish text comes in."""
+
+_BINARY_CONTROL_SHARE = 0.05
+_STRAY_NUL_SHARE = 0.001  # up to one NUL per 1000 bytes is a glitch to strip, more is binary
+_CONVERT = "convert it with iconv -f {enc} -t utf-8 (replace {enc} with the file's encoding if it is another)"
+
+
+@dataclass(frozen=True)
+class Decoded:
+    """Text decoded from bytes, and which encoding it was in (with a note when that was not UTF-8)."""
+
+    text: str
+    encoding: str
+    note: str = ""
+
+    def metadata(self) -> dict[str, str]:
+        meta = {"encoding": self.encoding}
+        if self.note:
+            meta["encoding_note"] = self.note
+        return meta
+
+
+def size_error(source: str, size: int) -> LoaderError:
+    """The error for a source over the size limit."""
+    return LoaderError(
+        source,
+        None,
+        f"is {size / 1_000_000:.1f} MB; the limit is {MAX_BYTES // (1024 * 1024)} MB",
+        "Split it into smaller files",
+    )
+
+
+def _line_at(data: bytes, position: int) -> int:
+    return data.count(b"\n", 0, position) + 1
+
+
+def _canonical(label: str) -> str | None:
+    """A Python codec name for an encoding label, or None. Latin-1 and ASCII labels mean cp1252 (as in browsers)."""
+    try:
+        name = codecs.lookup(label.strip().strip("\"'")).name
+    except (LookupError, ValueError):
+        return None
+    if name in {"latin-1", "iso8859-1", "ascii"}:
+        return "cp1252"
+    return name
+
+
+_BOMS = (
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+
+
+def _try_decode(data: bytes, enc: str) -> tuple[str, str] | None:
+    """Decode strictly; cp1252 falls back to latin-1 (which cp1252's five unassigned bytes need)."""
+    for candidate in (enc, "latin-1") if enc == "cp1252" else (enc,):
+        try:
+            return data.decode(candidate), candidate
+        except (UnicodeDecodeError, LookupError):
+            continue
+    return None
+
+
+def _undecodable(source: str, line: int | None, enc: str = "cp1252") -> LoaderError:
+    return LoaderError(
+        source, line, "could not be decoded as UTF-8 or a legacy encoding", _CONVERT.format(enc=enc).capitalize()
+    )
+
+
+def _decode_bytes(data: bytes, source: str, declared: str | None) -> Decoded:
+    for bom, enc in _BOMS:
+        if data.startswith(bom):
+            try:
+                text = data.decode(enc)
+            except UnicodeDecodeError as e:
+                raise LoaderError(
+                    source, None, f"starts with a {enc.upper()} byte-order mark but is not valid {enc.upper()}"
+                ) from e
+            note = "" if enc == "utf-8-sig" else f"decoded as {enc.upper()} (byte-order mark), not UTF-8"
+            return Decoded(text, enc, note)
+
+    nuls = data.count(b"\0")
+    if nuls and nuls > len(data) * _STRAY_NUL_SHARE:
+        raise LoaderError(
+            source,
+            _line_at(data, data.index(b"\0")),
+            "looks binary (NUL bytes)",
+            "If it is UTF-16 text without a byte-order mark, convert it with iconv -f utf-16le -t utf-8",
+        )
+
+    try:
+        return Decoded(data.decode("utf-8"), "utf-8")
+    except UnicodeDecodeError as e:
+        bad_line = _line_at(data, e.start)
+        why = f"not valid UTF-8 (byte 0x{data[e.start]:02x} on line {bad_line})"
+
+    if declared:
+        enc = _canonical(declared)
+        if enc and not enc.startswith(("utf-16", "utf-32")):
+            found = _try_decode(data, enc)
+            if found is not None:
+                text, enc = found
+                note = f"{why}; decoded as {enc}, as the source declares; {_CONVERT.format(enc=enc)}"
+                return Decoded(text, enc, note)
+
+    best = charset_normalizer.from_bytes(data, cp_isolation=LEGACY_ENCODINGS).best()
+    if best is None:
+        raise _undecodable(source, bad_line)
+    found = _try_decode(data, _canonical(best.encoding) or best.encoding)
+    if found is None:  # charset-normalizer judged a sample; the whole may still fail
+        raise _undecodable(source, bad_line)
+    text, enc = found
+    return Decoded(text, enc, f"{why}; detected {enc}; {_CONVERT.format(enc=enc)}")
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x84\x86-\x9f\ufffe\uffff]")
+
+
+def decode(data: bytes, source: str, declared: str | None = None) -> Decoded:
+    """Decode a source's bytes to text (not yet normalised). Raises LoaderError for empty, binary, undecodable."""
+    if len(data) > MAX_BYTES:
+        raise size_error(source, len(data))
+    if not data:
+        raise LoaderError(source, None, "is empty", "Check that the file was saved or downloaded completely")
+    decoded = _decode_bytes(data, source, declared)
+    text = decoded.text
+    controls = len(_CONTROL.findall(text)) + text.count("\ufffd")
+    if controls > len(text) * _BINARY_CONTROL_SHARE:
+        raise LoaderError(
+            source, None, "looks binary (mostly non-text bytes)", "Give a text, HTML, Markdown, CSV or YAML file"
+        )
+    if not text.strip():
+        raise LoaderError(source, None, "contains only whitespace", "Check that the file was saved completely")
+    return decoded
+
+
+_SPACES = re.compile(r"[\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]")
+_INVISIBLE = re.compile(r"[\u00ad\u200b\u2060\ufeff]")
+_LINE_BREAKS = re.compile(r"\r\n?|[\x0b\x0c\x1c-\x1e\x85\u2028\u2029]")
+_STRIP = re.compile(r"[\x00-\x08\x0e-\x1b\x1f\x7f-\x9f\ufffe\uffff]")
+
+
+def normalize(text: str) -> str:
+    """Clean text the way every loader wants it: \\n line ends, no NUL or controls, plain spaces, NFC."""
+    text = _LINE_BREAKS.sub("\n", text)
+    text = _STRIP.sub("", text)
+    text = _INVISIBLE.sub("", text)
+    text = _SPACES.sub(" ", text)
+    return unicodedata.normalize("NFC", text)
+
+
+def read_text(data: bytes, source: str, declared: str | None = None) -> tuple[str, dict[str, str]]:
+    """Decode and normalise; the text and its metadata (encoding, encoding_note). Raises LoaderError."""
+    decoded = decode(data, source, declared)
+    text = normalize(decoded.text)
+    if not text.strip():
+        raise LoaderError(source, None, "contains no text", "Check that the file was saved completely")
+    return text, decoded.metadata()

@@ -1,0 +1,570 @@
+"""Extraction: a Document in, mentions and assertions with evidence out. Pure: no store, no network.
+
+The steps, in order:
+1. layout: the loader's blocks (title, headings, list items, paragraphs), or the lines of the text;
+2. mentions per block (`mentions.BlockScanner`), then every name found anywhere found again everywhere
+   ("Heimstaden" at the start of a sentence is the Heimstaden named elsewhere);
+3. member lists: a lead-in line or heading that speaks of members/partners/recipients, and the items under it;
+4. relation templates over each sentence reduced to mention slots (`templates`), with alliance anaphora
+   ("partnerskabet", "alliancen") bound to the alliance the text last named;
+5. in-document coreference: acronyms and long forms, genitives, alliance-word variants, spelling variants;
+6. positions (person, role, organisation) and branches ("SOS-barnebyer i Norge" part of "SOS-barnebyer").
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass
+
+from alliances.graph.vocab import normalise
+from alliances.loaders.assertions import Assertion, Extraction, Mention, Position
+from alliances.loaders.document import Block, Document
+from alliances.loaders.lexicon import Lexicon, gazetteer, lexicon_for
+from alliances.loaders.mentions import DASHES, BlockScanner, Cand, is_acronym, is_cap, org_type_of
+from alliances.loaders.templates import MENTION_TOKEN, slot_mentions
+
+CONFIDENCE = {"template": 0.8, "list": 0.85, "agreement": 0.75, "branch": 0.7, "position": 0.8, "memberlist": 1.0}
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+@dataclass
+class _Sentence:
+    block: int
+    start: int
+    end: int
+    reduced: str
+    slots: dict[int, Cand]
+
+
+def extract(doc: Document) -> Extraction:
+    """All mentions, assertions and positions of one document."""
+    return _Extractor(doc, lexicon_for(doc.language)).run()
+
+
+class _Extractor:
+    def __init__(self, doc: Document, lex: Lexicon) -> None:
+        self.doc = doc
+        self.lex = lex
+        self.cands: list[Cand] = []
+        self.assertions: list[tuple[Cand, str, Cand, int, int, str, float, Cand | None]] = []
+        self.positions: list[tuple[Cand, Cand, str, int, int, str, float]] = []
+        self.generated: dict[str, Cand] = {}
+
+    # ------------------------------------------------------------------ driver
+    def run(self) -> Extraction:
+        blocks = self._blocks()
+        text = self.doc.text
+        lowercase_words = {w for w in _WORD.findall(text) if w.islower()}
+        scanner = BlockScanner(self.lex, lowercase_words)
+        sp_docs = list(self.lex.nlp.pipe(text[b.start : b.end] for b in blocks))
+        per_block = [scanner.scan(sp, b.start, i) for i, (b, sp) in enumerate(zip(blocks, sp_docs))]
+        self._propagate(per_block, sp_docs, blocks)
+        self.cands = [c for cs in per_block for c in cs]
+        self.main_alliance = self._main_alliance(per_block, blocks)
+        sentences = self._reduce(blocks, sp_docs, per_block)
+        self._lists(blocks, per_block, sp_docs)
+        self._templates(sentences)
+        self._positions(sentences)
+        self._coreference()
+        self._branches(sentences)
+        self._memberlist_records()
+        return self._result()
+
+    def _blocks(self) -> list[Block]:
+        if self.doc.blocks:
+            return [b for b in self.doc.blocks if self.doc.text[b.start : b.end].strip()]
+        out, pos = [], 0
+        for line in self.doc.text.split("\n"):
+            if line.strip():
+                lead = len(line) - len(line.lstrip())
+                out.append(Block("title" if not out else "paragraph", pos + lead, pos + len(line.rstrip())))
+            pos += len(line) + 1
+        return out
+
+    # ------------------------------------------------------------------ mentions
+    def _propagate(self, per_block: list[list[Cand]], sp_docs: list, blocks: list[Block]) -> None:
+        """Find every licensed name again wherever it occurs, also where the scanner could not tell it was a name."""
+        names: dict[str, Cand] = {}
+        for cs in per_block:
+            for c in cs:
+                if c.kind in {"O", "A"} and c.licensed and len(c.text) >= 2:
+                    for n in (c.text, *c.names):
+                        names.setdefault(n, c)
+        if not names:
+            return
+        alts = sorted(names, key=len, reverse=True)
+        rx = re.compile(r"(?<![\w-])(" + "|".join(re.escape(n) for n in alts) + r")(s|'s|’s)?(?![\w-])")
+        for bi, (b, sp) in enumerate(zip(blocks, sp_docs)):
+            seg = self.doc.text[b.start : b.end]
+            for m in rx.finditer(seg):
+                span = sp.char_span(m.start(), m.end(), alignment_mode="expand")
+                if span is None:
+                    continue
+                inside = [c for c in per_block[bi] if c.tok_start < span.end and span.start < c.tok_end]
+                if any(c.entry is not None or not (span.start <= c.tok_start and c.tok_end <= span.end)
+                       or (c.tok_end - c.tok_start) == (span.end - span.start) for c in inside):
+                    continue  # keep what the scanner found unless the known name strictly contains it
+                for c in inside:
+                    per_block[bi].remove(c)
+                src = names[m.group(1)]
+                per_block[bi].append(Cand(src.kind, b.start + span.start_char, b.start + span.end_char, span.text,
+                                          span.start, span.end, entry=src.entry, org_type=src.org_type,
+                                          licensed=True, block=bi, quoted=src.quoted))
+            per_block[bi].sort(key=lambda c: c.tok_start)
+
+    def _main_alliance(self, per_block: list[list[Cand]], blocks: list[Block]) -> Cand | None:
+        """The alliance the text is about: the one named in the title, else the one named most often."""
+        alliances = [c for cs in per_block for c in cs if c.kind == "A" and not c.descriptive]
+        if not alliances:
+            return None
+        in_title = [c for c in alliances if blocks[c.block].kind == "title" or c.block == 0]
+        if in_title:
+            return in_title[0]
+        counts = Counter(normalise(c.text) for c in alliances)
+        key, n = counts.most_common(1)[0]
+        return next(c for c in alliances if normalise(c.text) == key) if n >= 2 else None
+
+    # ------------------------------------------------------------------ sentences
+    def _reduce(self, blocks: list[Block], sp_docs: list, per_block: list[list[Cand]]) -> list[_Sentence]:
+        anaphora = self.lex.set("alliance_anaphora")
+        out: list[_Sentence] = []
+        last_alliance = self.main_alliance
+        for bi, (b, sp) in enumerate(zip(blocks, sp_docs)):
+            by_start = {c.tok_start: c for c in per_block[bi]}
+            for sent in sp.sents:
+                parts: list[str] = []
+                slots: dict[int, Cand] = {}
+                i = sent.start
+                while i < sent.end:
+                    c = by_start.get(i)
+                    if c is not None and c.tok_end <= sent.end:
+                        idx = id(c)  # unique and stable for the run
+                        slots[idx] = c
+                        parts.append(f"§{c.kind}{idx}§")
+                        if c.kind == "A" and not c.descriptive:
+                            last_alliance = c
+                        i = c.tok_end
+                        continue
+                    word = sp[i].lower_
+                    nxt = by_start.get(i + 1)
+                    if word in anaphora and last_alliance is not None and not (nxt and nxt.kind == "A"):
+                        slots[id(last_alliance)] = last_alliance
+                        parts.append(f"§A{id(last_alliance)}§")
+                    else:
+                        parts.append(word)
+                    i += 1
+                out.append(_Sentence(bi, b.start + sent.start_char, b.start + sent.end_char, " ".join(parts), slots))
+        return out
+
+    # ------------------------------------------------------------------ relations from templates
+    def _templates(self, sentences: list[_Sentence]) -> None:
+        starts = sorted((str(w) for w in self.lex.rules.get("enumeration_starts", [])), key=len, reverse=True)
+        enum = re.compile(r"^(?:(?:" + "|".join(re.escape(w) for w in starts) + r") )*(§A\d+§)") if starts else None
+        pending: tuple[list[Cand], _Sentence, int] | None = None  # "X er en del af flere alliancer." awaits them
+        for n, s in enumerate(sentences):
+            if "§" not in s.reduced:
+                continue
+            if pending and enum and pending[1].block == s.block and n - pending[2] <= 3:
+                m = enum.match(s.reduced)
+                if m:
+                    alliance = s.slots.get(int(m.group(1)[2:-1]))
+                    for org in pending[0]:
+                        if alliance is not None:
+                            self._assert(org, "memberOf", alliance, s.start, s.end, "memberOfMany:enumeration",
+                                         CONFIDENCE["template"], None)
+            for relation, templates in self.lex.templates.items():
+                for t in templates:
+                    for m in t.regex.finditer(s.reduced):
+                        if relation == "memberOfMany":
+                            subj = [s.slots[i] for _, i in slot_mentions(m.group("S")) if i in s.slots]
+                            pending = (subj, s, n)
+                            continue
+                        self._apply(relation, t.rule, m.groupdict(), s)
+
+    def _apply(self, relation: str, rule: str, groups: dict[str, str | None], s: _Sentence) -> None:
+        subj = [s.slots[i] for _, i in slot_mentions(groups.get("S")) if i in s.slots]
+        obj = [s.slots[i] for _, i in slot_mentions(groups.get("O")) if i in s.slots]
+        amount = next((c for c in s.slots.values() if c.kind == "M"), None) if relation == "funds" else None
+        conf = CONFIDENCE["template"]
+        if relation == "agreement":
+            self._agreement(subj, rule, s)
+            return
+        if relation == "facilitatedByContext":
+            if self.main_alliance is None:
+                return
+            subj, relation = [self.main_alliance], "facilitatedBy"
+        for a in subj:
+            for b in obj:
+                if a is b or normalise(a.text) == normalise(b.text):
+                    continue
+                self._assert(a, relation, b, s.start, s.end, rule, conf, amount)
+
+    def _agreement(self, parties: list[Cand], rule: str, s: _Sentence) -> None:
+        """X, Y and Z enter a partnership: each is a member of it (named in the sentence, or an unnamed one)."""
+        parties = [p for p in parties if p.kind in {"O", "C"}]
+        if len({normalise(p.text) for p in parties}) < 2:
+            return
+        named = [c for c in s.slots.values() if c.kind == "A" and not c.descriptive]
+        alliance = named[0] if named else self._unnamed_alliance(parties)
+        for p in parties:
+            self._assert(p, "memberOf", alliance, s.start, s.end, rule, CONFIDENCE["agreement"], None)
+        if len(parties) == 2:
+            self._assert(parties[0], "partnerOf", parties[1], s.start, s.end, rule, CONFIDENCE["agreement"], None)
+
+    def _unnamed_alliance(self, parties: list[Cand]) -> Cand:
+        key = "+".join(sorted(normalise(p.text) for p in parties))
+        if key not in self.generated:
+            first = parties[0]
+            c = Cand("A", first.start, first.start, "", block=first.block, licensed=True)
+            c.key = "agreement:" + key
+            self.generated[key] = c
+            self.cands.append(c)
+        return self.generated[key]
+
+    def _assert(self, s: Cand, relation: str, o: Cand, start: int, end: int, rule: str, conf: float,
+                amount: Cand | None) -> None:
+        if relation in {"memberOf"} and o.kind != "A":
+            return
+        if relation in {"facilitatedBy", "foundedBy"} and s.kind != "A":
+            return
+        if s.kind in {"P", "M", "R"} or o.kind in {"P", "M", "R"}:
+            return
+        for c in (s, o):
+            if c.kind == "C":
+                conf = min(conf, 0.7)
+        self.assertions.append((s, relation, o, start, end, rule, conf, amount))
+
+    # ------------------------------------------------------------------ member lists
+    def _lists(self, blocks: list[Block], per_block: list[list[Cand]], sp_docs: list) -> None:
+        cues = {rel: sorted((str(w).lower() for w in words), key=len, reverse=True)
+                for rel, words in self.lex.rules.get("list_cues", {}).items()}
+        text = self.doc.text
+        i = 0
+        while i < len(blocks):
+            b = blocks[i]
+            line = text[b.start : b.end].strip()
+            relation = self._lead_in(line, cues, b) if b.kind != "item" else None
+            if relation is None:
+                i += 1
+                continue
+            head = [c for c in per_block[i] if c.kind == "A"]
+            alliance = head[0] if head else self.main_alliance
+            heads_org = [c for c in per_block[i] if c.kind in {"O"}]
+            # a list in the same line after the colon: "Partnerne er: A, B og C."
+            inline = [c for c in per_block[i] if c.kind in {"O", "C"} and ":" in line
+                      and c.start > b.start + line.index(":")]
+            items: list[tuple[Cand, int, int]] = [(c, b.start, b.end) for c in inline]
+            j = i + 1
+            while j < len(blocks) and not inline:
+                if j > i + 1 and "\n\n" in text[blocks[j - 1].end : blocks[j].start]:
+                    break  # a blank line ends a list (one may stand between the lead-in and the first item)
+                item = self._item(blocks[j], per_block[j], sp_docs[j])
+                if item is None:
+                    break
+                items.append((item, blocks[j].start, blocks[j].end))
+                j += 1
+            for org, s, e in items:
+                ev_start = b.start
+                rule = f"list:{relation}"
+                if relation == "memberOf" and alliance is not None:
+                    self._assert(org, "memberOf", alliance, ev_start, e, rule, CONFIDENCE["list"], None)
+                elif relation == "foundedBy" and alliance is not None:
+                    self._assert(alliance, "foundedBy", org, ev_start, e, rule, CONFIDENCE["list"], None)
+                elif relation == "fundedBy" and alliance is not None:
+                    self._assert(org, "funds", alliance, ev_start, e, rule, CONFIDENCE["list"], None)
+                elif relation == "funds" and heads_org:
+                    amount = next((c for c in per_block[blocks.index(blocks[j - 1])] if c.kind == "M"), None)
+                    self._assert(heads_org[0], "funds", org, ev_start, e, rule, CONFIDENCE["list"], amount)
+            i = max(j, i + 1)
+
+    def _lead_in(self, line: str, cues: dict[str, list[str]], b: Block) -> str | None:
+        words = line.split()
+        short = len(words) <= 12 and not line.endswith(".")
+        if not (line.endswith(":") or line.endswith("?") or b.kind == "heading" or short):
+            return None
+        low = " " + " ".join(_WORD.findall(line.lower())) + " "
+        for relation in ("fundedBy", "foundedBy", "funds", "memberOf"):
+            for cue in cues.get(relation, []):
+                if f" {cue} " in low:
+                    return relation
+        return None
+
+    def _item(self, b: Block, cands: list[Cand], sp) -> Cand | None:
+        """The organisation a list item names, or None when the line is not a list item."""
+        line = self.doc.text[b.start : b.end]
+        words = line.split()
+        if not line or not is_cap(line.lstrip("•·*-–—▪ ")) or (len(words) > 14 and b.kind != "item"):
+            return None
+        if b.kind != "item" and line.rstrip().endswith(".") and len(words) > 6:
+            return None
+        first = next((c for c in cands if c.kind in {"O", "C", "A", "P"}), None)
+        if first is not None and first.kind == "P":
+            return next((c for c in cands if c.kind in {"O", "C"}), None)
+        # "SAND - de hjemløses landsorganisation", "KAB – Bedre boliger for alle": an acronym and its expansion
+        name_end = len(line)
+        for sep in (" – ", " - ", " — ", ": ", " (", ", "):
+            k = line.find(sep)
+            if 0 < k < name_end:
+                name_end = k
+        head = line[:name_end].strip()
+        if is_acronym(head) and name_end < len(line) and line[name_end:].strip()[:1] in DASHES:
+            rest = line[name_end:].strip(" –-—")
+            if 0 < len(rest.split()) <= 6:
+                c = self._new_cand(b, 0, len(line.rstrip()), "O")
+                c.names = [line.strip(), head, rest]
+                return c
+        if first is not None and first.start - b.start <= 2 and first.kind in {"O", "C", "A"}:
+            if first.kind == "A":
+                return None
+            return first
+        if len(head.split()) <= 8 and head and head.lower() not in {w.lower() for w in self.lex.rules["not_names"]}:
+            return self._new_cand(b, line.index(head), line.index(head) + len(head), "O")
+        return None
+
+    def _new_cand(self, b: Block, s: int, e: int, kind: str) -> Cand:
+        text = self.doc.text[b.start + s : b.start + e]
+        c = Cand(kind, b.start + s, b.start + e, text, licensed=True, block=-1)
+        c.org_type = org_type_of(text.split(), self.lex)
+        self.cands.append(c)
+        return c
+
+    # ------------------------------------------------------------------ positions
+    def _positions(self, sentences: list[_Sentence]) -> None:
+        for s in sentences:
+            if "§P" not in s.reduced or "§R" not in s.reduced:
+                continue
+            found = False
+            for t in self.lex.position_templates:
+                for m in t.regex.finditer(s.reduced):
+                    p, r, o = (_one(s, m.group(g)) for g in ("P", "R", "O"))
+                    if p and r and o and o.kind in {"O", "C"}:
+                        self.positions.append((p, o, r.text, s.start, s.end, t.rule, CONFIDENCE["position"]))
+                        found = True
+            if found:
+                continue
+            for t in self.lex.bare_position_templates:
+                for m in t.regex.finditer(s.reduced):
+                    p, r = _one(s, m.group("P")), _one(s, m.group("R"))
+                    org = self._ministry_of(r.text) if p and r else None
+                    if p and r and org is not None:
+                        self.positions.append((p, org, r.text, s.start, s.end, t.rule, 0.6))
+
+    def _ministry_of(self, role: str) -> Cand | None:
+        """"socialminister" -> the "Socialministeriet" the text names (minister roles name their ministry)."""
+        suffix = str(self.lex.rules.get("minister_role_suffix", "minister"))
+        ministry = str(self.lex.rules.get("ministry_suffix", "ministeriet"))
+        low = role.lower()
+        if not low.endswith(suffix) or low == suffix:
+            return None
+        stem = low[: -len(suffix)]
+        for c in self.cands:
+            n = c.text.lower()
+            if c.kind == "O" and n.startswith(stem) and n.endswith(ministry):
+                return c
+        return None
+
+    # ------------------------------------------------------------------ coreference
+    def _coreference(self) -> None:
+        """Give every candidate a document-level key; candidates sharing a key are one entity."""
+        keyed: dict[str, str] = {}
+        cands = [c for c in self.cands if c.kind in {"O", "C", "A", "P"} and not c.key]
+        for c in cands:
+            c.key = self._base_key(c)
+            keyed.setdefault(c.key, c.key)
+        # acronyms and expansions given together
+        for c in cands:
+            for n in c.names:
+                keyed[self._name_key(n, c.kind)] = c.key
+        # genitives and alliance-word variants fold onto a key seen elsewhere in the document
+        for c in cands:
+            k = c.key
+            for variant in (_strip_s(k), _strip_alliance_word(k, self.lex)):
+                if variant != k and variant in keyed:
+                    c.key = keyed[variant]
+                    break
+            c.key = keyed.get(c.key, c.key)
+        # conservative spelling variants: one letter inserted or dropped in a long name
+        keys = sorted({c.key for c in cands if len(c.key) >= 11})
+        alias: dict[str, str] = {}
+        for a in keys:
+            for b in keys:
+                if a < b and a[:4] == b[:4] and _one_edit(a, b):
+                    alias[b] = alias.get(a, a)
+        for c in cands:
+            c.key = alias.get(c.key, c.key)
+
+    def _base_key(self, c: Cand) -> str:
+        if c.entry is not None:
+            return f"{c.kind}:gaz:{normalise(c.entry.name)}"
+        if c.descriptive:
+            words = normalise(c.text).split()
+            cue = _strip_definite(words[0])
+            return f"A:desc:{cue} {' '.join(words[2:])}"
+        return self._name_key(c.text, c.kind)
+
+    def _name_key(self, name: str, kind: str) -> str:
+        k = normalise(name)
+        kind = "O" if kind == "C" else kind
+        for country in self.lex.rules.get("countries", {}):
+            k = re.sub(rf" i {country.lower()}$", f" {country.lower()}", k)
+        entry = gazetteer().get(k)
+        if entry is not None:
+            return f"{'A' if entry.kind == 'Alliance' else kind}:gaz:{normalise(entry.name)}"
+        return f"{kind}:{k}"
+
+    # ------------------------------------------------------------------ branches
+    def _branches(self, sentences: list[_Sentence]) -> None:
+        """"X Danmark" / "X i Norge" is a national branch of X when the text also names X."""
+        countries = {c.lower(): c for c in self.lex.rules.get("countries", {})}
+        adjectives = {adj: country for country, adjs in self.lex.rules.get("countries", {}).items() for adj in adjs}
+        by_key = {c.key: c for c in self.cands if c.kind in {"O", "C"} and c.key}
+        for c in list(by_key.values()):
+            words = c.key.split(":")[-1].split()
+            if len(words) >= 2 and words[-1] in countries:
+                parent_key = "O:" + " ".join(words[:-1])
+                parent = by_key.get(parent_key) or next(
+                    (p for k, p in by_key.items() if k.endswith(":" + " ".join(words[:-1]))), None)
+                if parent is not None and parent is not c:
+                    self._assert(c, "partOf", parent, c.start, c.end, "branch:country", CONFIDENCE["branch"], None)
+        # "den danske afdeling af X" names X's branch in that country
+        rx = re.compile(r"(?:den|det) (\w+) (?:afdeling|avdeling|avdelning|gren|del|organisation|organisasjon) "
+                        r"(?:af|av) §[OC](\d+)§")
+        for s in sentences:
+            for m in rx.finditer(s.reduced):
+                country = adjectives.get(m.group(1))
+                parent = s.slots.get(int(m.group(2)))
+                if not country or parent is None:
+                    continue
+                branch_key = f"O:{normalise(parent.text)} {country.lower()}"
+                branch = by_key.get(branch_key) or by_key.get(_strip_s(branch_key))
+                if branch is None:
+                    continue
+                branch.names = [*branch.names, self.doc.text[s.start : s.end][m.start() : m.end()]]
+                span_text = self.doc.text[s.start : s.end]
+                phrase = re.search(r"(?:den|det) \w+ \w+ (?:af|av) " + re.escape(parent.text), span_text)
+                if phrase:
+                    branch.names[-1] = phrase.group(0)
+                self._assert(branch, "partOf", parent, s.start, s.end, "branch:adjective", CONFIDENCE["branch"], None)
+
+    def _memberlist_records(self) -> None:
+        """Rows of a structured member list are stated facts: no extraction needed, confidence 1."""
+        for r in self.doc.records:
+            s_kind = "A" if r.relation in {"facilitatedBy", "foundedBy"} else "O"
+            o_kind = "A" if r.relation == "memberOf" else "O"
+            s = Cand(s_kind, r.start, r.end, r.subject, licensed=True)
+            o = Cand(o_kind, r.start, r.end, r.object, licensed=True)
+            for c in (s, o):
+                entry = gazetteer().get(normalise(c.text))
+                c.entry, c.key = entry, self._name_key(c.text, c.kind)
+                c.org_type = entry.type if entry and c.kind == "O" else org_type_of(c.text.split(), self.lex)
+                self.cands.append(c)
+            self.assertions.append((s, r.relation, o, r.start, r.end, "memberlist", CONFIDENCE["memberlist"], None))
+
+    # ------------------------------------------------------------------ output
+    def _fold_unnamed(self) -> None:
+        """An unnamed agreement whose parties are exactly a named alliance's members in this text is that alliance."""
+        members: dict[str, set[str]] = {}
+        for s, rel, o, *_ in self.assertions:
+            if rel == "memberOf":
+                members.setdefault(o.key, set()).add(s.key)
+        named = {k: v for k, v in members.items() if not k.startswith("agreement:")}
+        for key, c in list(self.generated.items()):
+            parties = members.get(c.key, set())
+            target = next((k for k, v in named.items() if v == parties), None)
+            if target is None:
+                continue
+            alliance = next(x for x in self.cands if x.key == target)
+            self.assertions = [(s, r, alliance if o is c else o, *rest) for s, r, o, *rest in self.assertions]
+            del self.generated[key]
+            self.cands.remove(c)
+
+    def _result(self) -> Extraction:
+        self._fold_unnamed()
+        used = {id(x) for a in self.assertions for x in (a[0], a[2])} | {id(p[0]) for p in self.positions} | {
+            id(p[1]) for p in self.positions}
+        groups: dict[str, list[Cand]] = {}
+        for c in self.cands:
+            if c.kind in {"O", "C", "A", "P"} and c.key:
+                groups.setdefault(c.key, []).append(c)
+        keep: dict[str, tuple[str, ...]] = {}
+        for key, cs in groups.items():
+            if not any(c.licensed and c.kind != "C" or id(c) in used for c in cs):
+                continue
+            names: list[str] = []
+            for c in cs:
+                for n in (c.text, *c.names):
+                    n = n.strip()
+                    if n and n not in names:
+                        names.append(n)
+            keep[key] = tuple(names)
+        mentions: dict[int, Mention] = {}
+        for key, names in keep.items():
+            for c in groups[key]:
+                kind = {"O": "Organisation", "C": "Organisation", "A": "Alliance", "P": "Person"}[c.kind]
+                org_type = next((x.org_type for x in groups[key] if x.org_type), "")
+                mentions[id(c)] = Mention(c.text or names[0] if names else c.text, c.start, c.end, kind, org_type,
+                                          key, names, generated=c.key.startswith("agreement:"))
+        for c in self.generated.values():
+            if id(c) not in mentions:
+                mentions[id(c)] = Mention("", c.start, c.end, "Alliance", "", c.key, (), generated=True)
+        assertions = []
+        seen: set[tuple[str, str, str]] = set()
+        for s, rel, o, st, en, rule, conf, amount in self.assertions:
+            if id(s) not in mentions or id(o) not in mentions:
+                continue
+            ms, mo = mentions[id(s)], mentions[id(o)]
+            if ms.key == mo.key:
+                continue
+            sig = (ms.key, rel, mo.key) if rel != "partnerOf" else (min(ms.key, mo.key), rel, max(ms.key, mo.key))
+            if sig in seen:
+                continue
+            seen.add(sig)
+            assertions.append(Assertion(ms, rel, mo, st, en, rule, conf,
+                                        amount.value if amount else None, amount.currency if amount else None))
+        positions = []
+        seen_p: set[tuple[str, str]] = set()
+        for p, o, role, st, en, rule, conf in self.positions:
+            if id(p) in mentions and id(o) in mentions and (mentions[id(p)].key, mentions[id(o)].key) not in seen_p:
+                seen_p.add((mentions[id(p)].key, mentions[id(o)].key))
+                positions.append(Position(mentions[id(p)], mentions[id(o)], role, st, en, rule, conf))
+        return Extraction(self.doc.id, tuple(mentions.values()), tuple(assertions), tuple(positions))
+
+
+def _one(s: _Sentence, group: str | None) -> Cand | None:
+    ms = slot_mentions(group)
+    return s.slots.get(ms[0][1]) if ms else None
+
+
+def _strip_s(key: str) -> str:
+    return key[:-1] if key.endswith("s") else key
+
+
+def _strip_definite(word: str) -> str:
+    for suffix in ("et", "en", "n", "t"):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 5:
+            return word[: -len(suffix)]
+    return word
+
+
+def _strip_alliance_word(key: str, lex: Lexicon) -> str:
+    kind, _, name = key.partition(":")
+    words = name.split()
+    if len(words) >= 3 and words[-1] in lex.set("alliance_suffixes"):
+        return f"{kind}:{' '.join(words[:-1])}"
+    return key
+
+
+def _one_edit(a: str, b: str) -> bool:
+    """True when b is a with one letter inserted or deleted (Bikubefonden / Bikubenfonden)."""
+    if abs(len(a) - len(b)) != 1:
+        return False
+    if len(a) > len(b):
+        a, b = b, a
+    i = 0
+    while i < len(a) and a[i] == b[i]:
+        i += 1
+    return a[i:] == b[i + 1 :]
+
+
+__all__ = ["extract", "MENTION_TOKEN"]

@@ -1,0 +1,186 @@
+"""The extractor's knowledge of the sector, read from data files: rules per language and the gazetteer.
+
+Everything the extractor knows about how Danish, Norwegian and Swedish texts name organisations and state
+relations lives in ``loaders/data`` (YAML rules, TSV gazetteer, a list of given names); this module only loads
+and compiles it, once per language per process.
+"""
+
+from __future__ import annotations
+
+import csv
+import functools
+import re
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import spacy
+import yaml
+from spacy.language import Language
+from spacy.matcher import PhraseMatcher
+
+from alliances.graph.vocab import normalise
+from alliances.loaders.templates import Template, compile_template
+
+DATA = Path(str(resources.files("alliances.loaders") / "data"))
+LANGUAGES = ("da", "nb", "sv")
+ORG_TYPES = {
+    "Foundation", "NGO", "Company", "HousingAssociation", "Municipality", "Region", "Ministry", "Agency",
+    "Education", "PoliticalParty", "Union", "Alliance",
+}
+
+
+@dataclass(frozen=True)
+class GazetteerEntry:
+    """One known organisation or alliance: its fullest name, type, other names and parent."""
+
+    name: str
+    type: str
+    aliases: tuple[str, ...] = ()
+    part_of: str = ""
+
+    @property
+    def kind(self) -> str:
+        return "Alliance" if self.type == "Alliance" else "Organisation"
+
+    @property
+    def forms(self) -> tuple[str, ...]:
+        return (self.name, *self.aliases)
+
+
+@functools.lru_cache(maxsize=1)
+def gazetteer() -> dict[str, GazetteerEntry]:
+    """Normalised name or alias -> entry, over every TSV in data/gazetteer. An alias two entries share is dropped."""
+    by_key: dict[str, GazetteerEntry] = {}
+    clashes: set[str] = set()
+    folder = DATA / "gazetteer"
+    for path in sorted(folder.glob("*.tsv")) if folder.is_dir() else []:
+        with path.open(encoding="utf-8", newline="") as fh:
+            rows = csv.DictReader((line for line in fh if not line.startswith("#")), delimiter="\t")
+            for row in rows:
+                name = (row.get("name") or "").strip()
+                typ = (row.get("type") or "").strip()
+                if not name or typ not in ORG_TYPES:
+                    continue
+                aliases = tuple(
+                    a.strip() for a in (row.get("aliases") or "").split("|")
+                    if a.strip() and not _is_branch_of(name, a.strip())
+                )
+                entry = GazetteerEntry(name, typ, aliases, (row.get("part_of") or "").strip())
+                for form in entry.forms:
+                    key = normalise(form)
+                    if key in by_key and by_key[key].name != entry.name:
+                        clashes.add(key)
+                    by_key.setdefault(key, entry)
+    for key in clashes:
+        # an ambiguous alias ("KS") stays only for the entry whose own name it is
+        if normalise(by_key[key].name) != key:
+            del by_key[key]
+    return by_key
+
+
+@functools.lru_cache(maxsize=1)
+def given_names() -> frozenset[str]:
+    path = DATA / "names" / "given_names.txt"
+    if not path.is_file():
+        return frozenset()
+    return frozenset(
+        line.strip() for line in path.read_text(encoding="utf-8").splitlines() if line.strip() and line[0] != "#"
+    )
+
+
+_COUNTRIES = ("Danmark", "Norge", "Sverige", "Finland", "Island", "Denmark", "Norway", "Sweden")
+
+
+def _is_branch_of(name: str, alias: str) -> bool:
+    """A national branch ("Heimstaden Danmark") never takes its parent's name ("Heimstaden") as an alias."""
+    return any(name in (f"{alias} {c}", f"{alias} i {c}") for c in _COUNTRIES)
+
+
+def _merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
+    out = dict(base)
+    for key, value in extra.items():
+        if isinstance(value, list) and isinstance(out.get(key), list):
+            out[key] = [*out[key], *value]
+        elif isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = _merge(out[key], value)
+        else:
+            out[key] = value
+    return out
+
+
+@dataclass
+class Lexicon:
+    """Rules, templates, tokenizer and gazetteer matcher for one language."""
+
+    lang: str
+    rules: dict[str, Any]
+    nlp: Language
+    templates: dict[str, list[Template]]
+    position_templates: list[Template]
+    bare_position_templates: list[Template]
+    words: dict[str, frozenset[str]] = field(default_factory=dict)
+    _matcher: PhraseMatcher | None = None
+    _lower_matcher: PhraseMatcher | None = None
+
+    def set(self, key: str) -> frozenset[str]:
+        """A rule list as a set of lower-cased strings (cached)."""
+        if key not in self.words:
+            self.words[key] = frozenset(str(w).lower() for w in self.rules.get(key, []))
+        return self.words[key]
+
+    def matchers(self) -> tuple[PhraseMatcher, PhraseMatcher]:
+        """PhraseMatchers over gazetteer forms: exact (ORTH) for all, case-insensitive for names of 2+ tokens.
+
+        Acronyms only ever match exactly, so "BL" never matches "bl.a.".
+        """
+        if self._matcher is None or self._lower_matcher is None:
+            exact = PhraseMatcher(self.nlp.vocab, attr="ORTH")
+            lower = PhraseMatcher(self.nlp.vocab, attr="LOWER")
+            seen: set[str] = set()
+            exact_docs, lower_docs = [], []
+            for entry in set(gazetteer().values()):
+                for form in entry.forms:
+                    for variant in (form, *genitives(form)):
+                        if variant in seen:
+                            continue
+                        seen.add(variant)
+                        doc = self.nlp.make_doc(variant)
+                        exact_docs.append(doc)
+                        if len(doc) > 1:
+                            lower_docs.append(doc)
+            exact.add("GAZ", exact_docs)
+            lower.add("GAZ", lower_docs)
+            self._matcher, self._lower_matcher = exact, lower
+        return self._matcher, self._lower_matcher
+
+
+def genitives(name: str) -> list[str]:
+    """Genitive forms a text may use: "Bikubenfonden" -> "Bikubenfondens"; names ending in s, x, z take none."""
+    if not name or name[-1].lower() in "sxz" or not name[-1].isalpha():
+        return []
+    return [name + "s", name + "'s", name + "’s"]
+
+
+@functools.lru_cache(maxsize=None)
+def lexicon_for(lang: str) -> Lexicon:
+    """The lexicon of a language; unknown languages (English, …) read with the Danish rules."""
+    lang = lang if lang in LANGUAGES else "da"
+    common = yaml.safe_load((DATA / "rules" / "common.yaml").read_text(encoding="utf-8"))
+    own = yaml.safe_load((DATA / "rules" / f"{lang}.yaml").read_text(encoding="utf-8"))
+    rules = _merge(common, own)
+    nlp = spacy.blank(lang)
+    nlp.add_pipe("sentencizer")
+    conj = [str(c) for c in rules.get("conjunctions", ["og"])]
+    templates = {
+        relation: [compile_template(relation, i, src, conj) for i, src in enumerate(sources)]
+        for relation, sources in rules.get("relations", {}).items()
+    }
+    prep = "|".join(re.escape(p) for p in rules.get("role_preps", []))
+    positions = [compile_template("position", i, s, conj, prep) for i, s in enumerate(rules.get("positions", []))]
+    bare = [compile_template("position-bare", i, s, conj, prep) for i, s in enumerate(rules.get("positions_bare", []))]
+    many = rules.get("member_of_many")
+    if many:
+        templates["memberOfMany"] = [compile_template("memberOfMany", 0, str(many), conj)]
+    return Lexicon(lang, rules, nlp, templates, positions, bare)

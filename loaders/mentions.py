@@ -1,0 +1,393 @@
+"""Finding names in one block of text: gazetteer hits, capitalised name runs, quoted names, descriptive alliance
+names, persons, amounts and role words.
+
+A name is *licensed* as an organisation when something about it says so (the gazetteer, a suffix such as
+-fonden or Kommune, an acronym, a prefix such as Landsforeningen). Other capitalised runs stay *candidates*
+(kind "C"): they become organisations only when a relation template or a member list uses them, which is how
+brand-like names that no suffix reveals ("Heimstaden", "Falck") get in without letting every capitalised
+word in.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from spacy.tokens import Doc as SpacyDoc
+
+from alliances.graph.vocab import normalise
+from alliances.loaders.lexicon import GazetteerEntry, Lexicon, gazetteer, given_names
+
+QUOTES_OPEN = {'"', "”", "“", "«", "‘", "’", "„", "'"}
+QUOTES_CLOSE = {'"', "”", "“", "»", "’", "‘", "'"}
+DASHES = {"-", "–", "—"}
+_AMOUNT = re.compile(
+    r"(?<![\w.,])(?P<num>\d{1,3}(?:[.\s]\d{3})+(?:,\d+)?|\d+(?:,\d+)?)\s*"
+    r"(?P<scale>mio\.|mio|mill\.|mill|millioner|million|miljoner|miljon|mia\.|mia|mrd\.|mrd|milliarder|milliard|"
+    r"miljarder|miljard|tusind|tusen|mnkr|mkr)?\s*"
+    r"(?P<cur>kr\.|kr\b|kroner|kronor|dkk|nok|sek|euro|eur\b|€|usd|dollars)",
+    re.IGNORECASE,
+)
+_SCALE_SHORT = {"mnkr": 1_000_000, "mkr": 1_000_000}
+
+
+@dataclass
+class Cand:
+    """A mention candidate within the document (mutable while extraction works on it)."""
+
+    kind: str  # O organisation, C capitalised candidate, A alliance, P person, M amount, R role
+    start: int  # char offsets in the document text (span covered, e.g. including "(ACR)")
+    end: int
+    text: str  # the name as written (without a trailing "(ACR)")
+    tok_start: int = 0  # token offsets within the block
+    tok_end: int = 0
+    entry: GazetteerEntry | None = None
+    names: list[str] = field(default_factory=list)
+    org_type: str = ""
+    descriptive: bool = False
+    quoted: bool = False
+    licensed: bool = False
+    value: float | None = None
+    currency: str | None = None
+    block: int = 0
+    key: str = ""
+
+
+def is_cap(text: str) -> bool:
+    return bool(text) and (text[0].isupper() or (text[0].isdigit() and any(c.isalpha() for c in text)))
+
+
+def is_acronym(text: str) -> bool:
+    letters = [c for c in text if c.isalpha()]
+    return 2 <= len(text) <= 8 and len(letters) >= 2 and all(c.isupper() for c in letters) and text[0].isalpha()
+
+
+_CAMEL = re.compile(r"[a-zæøåäöü][A-ZÆØÅÄÖÜ]")
+
+
+def has_inner_capital(text: str) -> bool:
+    """CamelCase brand names ("MentorDanmark", "VæreSteder"), not hyphenated words ("SOS-mor", "Guinea-Bissau")."""
+    return len(text) > 3 and text[0].isupper() and bool(_CAMEL.search(text))
+
+
+def org_type_of(tokens: list[str], lex: Lexicon) -> str:
+    """A finer organisation class from the words of the name (Foundation, Municipality, …), or ''."""
+    low = " ".join(tokens).lower()
+    for words, typ in (
+        (("kommune", "kommun", " stad"), "Municipality"),
+        (("region",), "Region"),
+        (("fonden", "fond", "fondet", "stiftelsen", "stiftelse", "foundation", "fund"), "Foundation"),
+        (("ministeriet", "departementet", "styrelsen", "direktoratet", "myndigheten", "verket", "tilsynet"), "Ministry"),
+        (("universitet", "højskole", "høgskole", "högskola", "skole", "skola", "college", "akademi"), "Education"),
+        (("boliger", "bolig", "bostäder", "boligselskab", "boligbyggelag", "allmännytta"), "HousingAssociation"),
+        (("partiet",), "PoliticalParty"),
+        ((" a/s", " aps", " as", " asa", " ab"), "Company"),
+        (("foreningen", "forening", "förening", "forbund", "förbund", "kors", "mission", "hjælp", "hjelp"), "NGO"),
+    ):
+        if any(w in low or low.endswith(w.strip()) for w in words):
+            return typ
+    return ""
+
+
+def find_amounts(text: str, base: int, block: int) -> list[Cand]:
+    out = []
+    for m in _AMOUNT.finditer(text):
+        num = m.group("num").replace(" ", "").replace(".", "").replace(",", ".")
+        try:
+            value = float(num)
+        except ValueError:
+            continue
+        scale = (m.group("scale") or "").lower()
+        if scale:
+            value *= _SCALE_SHORT.get(scale) or _scale(scale)
+        cur = m.group("cur").lower()
+        currency = {"€": "EUR", "euro": "EUR", "eur": "EUR", "usd": "USD", "dollars": "USD", "nok": "NOK",
+                    "sek": "SEK", "kronor": "SEK", "dkk": "DKK"}.get(cur, "")
+        out.append(Cand("M", base + m.start(), base + m.end(), m.group(0), value=value, currency=currency or None,
+                        block=block))
+    return out
+
+
+def _scale(word: str) -> float:
+    if word.startswith(("mia", "mrd", "milliard", "miljard")):
+        return 1_000_000_000
+    if word.startswith(("tusind", "tusen")):
+        return 1_000
+    return 1_000_000
+
+
+class BlockScanner:
+    """Scans one block (a spaCy Doc of a line or paragraph) for mention candidates."""
+
+    def __init__(self, lex: Lexicon, lowercase_words: set[str]) -> None:
+        self.lex = lex
+        self.lower_words = lowercase_words  # every lower-case word of the document: tells common words from names
+        self.not_names = {w.lower() for w in lex.rules.get("not_names", [])}
+        self.connectors = lex.set("name_connectors")
+        self.stops = lex.set("name_stops")
+        self.suffixes = sorted(lex.set("org_suffixes"), key=len, reverse=True)
+        self.org_words = lex.set("org_words")
+        self.prefixes = lex.set("org_prefixes")
+        self.cues = lex.set("alliance_cues")
+        self.alliance_suffixes = lex.set("alliance_suffixes")
+        self.descriptive = lex.set("descriptive_cues")
+        self.preps = lex.set("alliance_preps")
+        self.anaphora = lex.set("alliance_anaphora") | lex.set("grant_anaphora") | lex.set("publisher_pronouns")
+        self.roles = lex.set("roles")
+        self.role_mods = lex.set("role_modifiers")
+        self.given = given_names()
+        self.countries = set(lex.rules.get("countries", {}))
+
+    def scan(self, sp: SpacyDoc, base: int, block: int) -> list[Cand]:
+        toks = list(sp)
+        taken = [False] * len(toks)
+        # the first word of a sentence, also after a dash or an opening quote
+        sent_starts = {next((t.i for t in s if t.is_alpha), s.start) for s in sp.sents}
+        cands: list[Cand] = []
+
+        def add(c: Cand) -> None:
+            for i in range(c.tok_start, c.tok_end):
+                taken[i] = True
+            c.block = block
+            cands.append(c)
+
+        for c in self._gazetteer(sp, base):
+            if not any(taken[c.tok_start : c.tok_end]):
+                self._extend_branch(sp, c, base)
+                add(c)
+        for c in self._quoted(sp, base, taken):
+            add(c)
+        i = 0
+        while i < len(toks):
+            if taken[i] or not self._starts_name(toks, i, sent_starts):
+                i += 1
+                continue
+            c = self._cap_run(sp, i, base, taken, sent_starts)
+            if c is None:
+                i += 1
+                continue
+            if c.kind in {"O", "C"}:
+                self._extend_branch(sp, c, base)
+            add(c)
+            i = c.tok_end
+        for c in self._descriptive(sp, base, taken):
+            add(c)
+        for c in self._roles(sp, base, taken):
+            add(c)
+        text = sp.text
+        for c in find_amounts(text, base, block):
+            span = sp.char_span(c.start - base, c.end - base, alignment_mode="expand")
+            if span is not None and not any(taken[span.start : span.end]):
+                c.tok_start, c.tok_end = span.start, span.end
+                add(c)
+        return sorted(cands, key=lambda c: c.tok_start)
+
+    # -- the finders ------------------------------------------------------------------------------------
+
+    def _gazetteer(self, sp: SpacyDoc, base: int) -> list[Cand]:
+        exact, lower = self.lex.matchers()
+        hits = [(s, e) for _, s, e in exact(sp)]
+        hits += [(s, e) for _, s, e in lower(sp) if is_cap(sp[s].text)]
+        out: list[Cand] = []
+        used: set[int] = set()
+        gaz = gazetteer()
+        for s, e in sorted(set(hits), key=lambda h: (-(h[1] - h[0]), h[0])):
+            if used & set(range(s, e)):
+                continue
+            span = sp[s:e]
+            entry = gaz.get(normalise(span.text)) or gaz.get(normalise(_strip_genitive(span.text)))
+            if entry is None:
+                continue
+            used |= set(range(s, e))
+            kind = "A" if entry.kind == "Alliance" else "O"
+            c = Cand(kind, base + span.start_char, base + span.end_char, span.text, s, e, entry=entry,
+                     licensed=True, org_type=entry.type if kind == "O" else "")
+            self._absorb_acronym(sp, c, base)
+            out.append(c)
+        return out
+
+    def _quoted(self, sp: SpacyDoc, base: int, taken: list[bool]) -> list[Cand]:
+        """A quoted capitalised phrase in a sentence that speaks of an alliance is an alliance name."""
+        out = []
+        for sent in sp.sents:
+            words = {t.lower_ for t in sent}
+            if not words & self.cues:
+                continue
+            toks = list(sent)
+            for j, t in enumerate(toks):
+                if t.text not in QUOTES_OPEN:
+                    continue
+                for k in range(j + 2, min(j + 12, len(toks))):
+                    if toks[k].text in QUOTES_CLOSE:
+                        inner = sent.doc[toks[j].i + 1 : toks[k].i]
+                        if is_cap(inner.text) and not any(taken[inner.start : inner.end]) and len(inner) >= 1:
+                            out.append(Cand("A", base + inner.start_char, base + inner.end_char, inner.text,
+                                            inner.start, inner.end, quoted=True, licensed=True))
+                        break
+        return out
+
+    def _starts_name(self, toks: list, i: int, sent_starts: set[int]) -> bool:
+        t = toks[i].text
+        if not is_cap(t) or not any(c.isalpha() for c in t) or t.lower() in self.not_names:
+            return False
+        return True
+
+    def _cap_run(self, sp: SpacyDoc, i: int, base: int, taken: list[bool], sent_starts: set[int]) -> Cand | None:
+        toks = list(sp)
+        j = i + 1
+        while j < len(toks) and not taken[j]:
+            t = toks[j].text
+            if t in self.given and j + 1 < len(toks) and is_cap(toks[j + 1].text) and toks[i].text not in self.given:
+                break  # "SOS-barnebyer Bente Lier": a person's name starts here
+            if is_cap(t) and t.lower() not in self.not_names:
+                j += 1
+            elif (t.lower() in self.connectors or t in DASHES) and j + 1 < len(toks) and is_cap(toks[j + 1].text) \
+                    and not taken[j + 1] and toks[j + 1].text.lower() not in self.not_names:
+                if t in DASHES and not is_acronym(toks[j - 1].text):
+                    break
+                j += 2
+            elif t in {"&", "'s"} and j + 1 < len(toks) and is_cap(toks[j + 1].text):
+                j += 2
+            else:
+                break
+        # a sentence-initial word that the text also writes in lower case is a common word, not a name
+        while i < j and i in sent_starts and toks[i].text.lower() in (self.lower_words | self.anaphora | self.stops) \
+                and not is_acronym(toks[i].text):
+            i += 1
+            while i < j and (toks[i].text.lower() in self.connectors or not is_cap(toks[i].text)):
+                i += 1
+        if i >= j:
+            return None
+        words = [t.text for t in toks[i:j]]
+        lows = [w.lower() for w in words]
+        # name heads that may continue in lower case ("Riksförbundet för social och mental hälsa")
+        if lows[0] in self.prefixes and j - i == 1 and j + 1 < len(toks) and toks[j].lower_ in self.connectors:
+            k = j + 1
+            while k < len(toks) and k - j <= 5 and toks[k].is_alpha and toks[k].text.islower() \
+                    and toks[k].lower_ not in self.stops:
+                k += 1
+            if k > j + 1:
+                j = k
+                words = [t.text for t in toks[i:j]]
+                lows = [w.lower() for w in words]
+        # "Hjem til Alle alliancen": a lower-case alliance word right after the name belongs to it
+        if j < len(toks) and toks[j].lower_ in self.alliance_suffixes and not taken[j]:
+            j += 1
+            words.append(toks[j - 1].text)
+            lows.append(toks[j - 1].lower_)
+        span = sp[i:j]
+        if len(lows) == 1 and (lows[0] in self.cues or lows[0] in self.anaphora or lows[0] in self.not_names):
+            return None
+        kind = self._classify(words, lows)
+        if kind is None:
+            return None
+        if kind == "C" and i > 0 and toks[i - 1].lower_ in self.cues and (len(words) >= 2 or has_inner_capital(words[0])):
+            kind = "A"  # "i projektet Gode Naboer", "netværket Sammen om Boliger"
+        c = Cand(kind, base + span.start_char, base + span.end_char, span.text, i, j)
+        c.licensed = kind in {"O", "A", "P"}
+        if kind == "O":
+            c.org_type = org_type_of(words, self.lex)
+        if is_acronym(words[0]) and len(words) > 2 and toks[i + 1].text in DASHES:
+            c.names = [span.text, words[0], sp[i + 2 : j].text]
+        self._absorb_acronym(sp, c, base)
+        return c
+
+    def _extend_branch(self, sp: SpacyDoc, c: Cand, base: int) -> None:
+        """"SOS Børnebyerne Danmark", "Heimstaden i Danmark": a country after a name makes it a national branch,
+        a distinct organisation (part of the one named without the country)."""
+        e = c.tok_end
+        if e < len(sp) and sp[e].text in self.countries:
+            n = 1
+        elif e + 1 < len(sp) and sp[e].lower_ == "i" and sp[e + 1].text in self.countries:
+            n = 2
+        else:
+            return
+        if c.text.split()[-1] in self.countries:
+            return
+        span = sp[c.tok_start : e + n]
+        c.tok_end, c.end, c.text = e + n, base + span.end_char, span.text
+        c.entry, c.names, c.kind, c.licensed = None, [], "O", True
+
+    def _classify(self, words: list[str], lows: list[str]) -> str | None:
+        if words[0] in self.given and 2 <= len(words) <= 4 and all(
+            is_cap(w) or w in {"-"} for w in words
+        ) and not any(self._org_head(w) for w in words[1:]):
+            return "P"
+        if len(words) >= 2 and lows[0] in self.cues:
+            return "A"
+        if any(lows[-1].endswith(s) and len(lows[-1]) >= len(s) for s in self.alliance_suffixes if len(s) >= 5):
+            if len(words) >= 2 or any(lows[-1].endswith(s) and len(lows[-1]) > len(s) + 2 for s in self.alliance_suffixes):
+                return "A"
+        if any(self._org_head(w) for w in words) or (len(words) >= 2 and lows[0] in self.prefixes):
+            return "O"
+        if any(has_inner_capital(w) for w in words) or (len(words) >= 2 and any(is_acronym(w) for w in words)):
+            return "O"
+        return "C"  # a bare acronym or brand-like name: an organisation only if a relation or list uses it
+
+    def _org_head(self, word: str) -> bool:
+        low = word.lower()
+        if word in self.org_words or low in {w.lower() for w in ()}:
+            return True
+        return any(low.endswith(s) and len(low) > len(s) + 2 for s in self.suffixes)
+
+    def _absorb_acronym(self, sp: SpacyDoc, c: Cand, base: int) -> None:
+        """"Landsforeningen af VæreSteder (LVS)": the acronym in brackets is another name of the same entity."""
+        e = c.tok_end
+        if e + 2 < len(sp) + 1 and e + 2 <= len(sp) - 1 and sp[e].text == "(" and sp[e + 2].text == ")" \
+                and is_acronym(sp[e + 1].text):
+            c.names = [*(c.names or [c.text]), sp[e + 1].text]
+            c.tok_end = e + 3
+            c.end = base + sp[e + 2].idx + 1
+
+    def _descriptive(self, sp: SpacyDoc, base: int, taken: list[bool]) -> list[Cand]:
+        """"partnerskabet for udsatte voksne": a singular alliance word, a preposition and a short lower-case phrase."""
+        out = []
+        toks = list(sp)
+        for i, t in enumerate(toks):
+            if taken[i] or t.lower_ not in self.descriptive or i + 2 >= len(toks) or toks[i + 1].lower_ not in self.preps:
+                continue
+            k = i + 2
+            while k < len(toks) and k - i <= 7 and not taken[k] and toks[k].is_alpha and toks[k].text.islower() \
+                    and (toks[k].lower_ not in self.stops or toks[k].lower_ in {"og", "och"}):
+                k += 1
+            while k > i + 2 and toks[k - 1].lower_ in self.stops:
+                k -= 1
+            if k <= i + 2:
+                continue
+            span = sp[i:k]
+            out.append(Cand("A", base + span.start_char, base + span.end_char, span.text, i, k, descriptive=True))
+            for x in range(i, k):
+                taken[x] = True
+        return out
+
+    def _roles(self, sp: SpacyDoc, base: int, taken: list[bool]) -> list[Cand]:
+        out = []
+        toks = list(sp)
+        i = 0
+        while i < len(toks):
+            if taken[i]:
+                i += 1
+                continue
+            best = 0
+            for n in (3, 2, 1):
+                phrase = " ".join(t.lower_ for t in toks[i : i + n])
+                if len(toks[i : i + n]) == n and (phrase in self.roles or (n == 1 and phrase.endswith("minister"))):
+                    best = n
+                    break
+            if best and not any(taken[i : i + best]):
+                s = i
+                while s > 0 and toks[s - 1].lower_ in self.role_mods and not taken[s - 1]:
+                    s -= 1
+                span = sp[s : i + best]
+                out.append(Cand("R", base + span.start_char, base + span.end_char, sp[i : i + best].text, s, i + best))
+                i += best
+            else:
+                i += 1
+        return out
+
+
+def _strip_genitive(text: str) -> str:
+    for suffix in ("'s", "’s", "s"):
+        if text.endswith(suffix) and len(text) > len(suffix) + 2:
+            return text[: -len(suffix)]
+    return text
