@@ -43,7 +43,7 @@ class CliError(click.ClickException):
 
     def __init__(self, message: str, exit_code: int = EXIT_FAILURE) -> None:
         super().__init__(" ".join(message.split()))
-        self.exit_code = exit_code
+        self.exit_code = exit_code  # type: ignore[misc]  # click exits with the instance's exit_code
 
 
 @contextlib.contextmanager
@@ -194,27 +194,33 @@ def ingest(app: App, paths: tuple[Path, ...], strict: bool, min_confidence: floa
         alliances ingest --strict --min-confidence 0.7 news/2024/*.txt members.csv
     """
     from alliances.graph.ingest import ingest as run_ingest
-    from alliances.loaders.registry import iter_sources
+    from alliances.loaders.registry import LoaderError, iter_sources
 
     sources = list(iter_sources(paths))
     if not sources:
         raise CliError(f"No files to ingest in {', '.join(map(str, paths))} (read: .txt .html .md .csv .yaml).")
     store = app.store(read_only=False)
     with click.progressbar(length=len(sources), label="Ingesting", file=sys.stderr, show_pos=True) as bar:
-        report = run_ingest(
-            sources,
-            store,
-            strict=strict,
-            min_confidence=min_confidence,
-            curation=curation,
-            on_document=lambda _source: bar.update(1),
-        )
-    done = len(report.added) + len(report.replaced) + len(report.unchanged)
+        try:
+            report = run_ingest(
+                sources,
+                store,
+                strict=strict,
+                min_confidence=min_confidence,
+                curation=curation,
+                on_document=lambda _source: bar.update(1),
+            )
+        except LoaderError as e:
+            if strict:
+                raise CliError(f"{e} Nothing was written (--strict).") from e
+            raise
     click.echo(
-        f"Ingested {done} of {len(sources)} files: {len(report.added)} added, {len(report.replaced)} replaced, "
-        f"{len(report.unchanged)} unchanged; {report.assertions} assertions, {report.positions} positions, "
-        f"{report.entities} entities."
+        f"Read {len(sources)} files: {len(report.added)} documents added, {len(report.replaced)} replaced, "
+        f"{len(report.unchanged)} unchanged, {len(report.skipped)} files skipped; {report.assertions} assertions, "
+        f"{report.positions} positions, {report.entities} entities."
     )
+    for note in report.notes:
+        click.echo(f"note: {note}", err=True)
     if report.skipped:
         for source, reason in report.skipped:
             click.echo(f"skipped {source}: {reason}", err=True)
@@ -344,7 +350,7 @@ def _plain_problem(problem: Any) -> dict[str, Any]:
 def _query_text(query_or_file: str) -> str:
     """The query itself, or the text of the file it names ('-' reads standard input)."""
     if query_or_file == "-":
-        return click.get_text_stream("stdin").read()
+        return sys.stdin.read()
     path = Path(query_or_file)
     looks_like_file = "\n" not in query_or_file and len(query_or_file) < 4096
     if looks_like_file and path.suffix in (".rq", ".sparql") and not path.is_file():
@@ -359,9 +365,15 @@ def _query_text(query_or_file: str) -> str:
 
 @cli.command()
 @click.argument("query_or_file")
-@click.option("--format", "fmt", type=click.Choice(SPARQL_FORMATS), default="table", show_default=True,
-              help="table, csv (quoted against spreadsheet formulas), the SPARQL results formats json, tsv, xml, "
-                   "or turtle for CONSTRUCT and DESCRIBE.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(SPARQL_FORMATS),
+    default="table",
+    show_default=True,
+    help="table, csv (quoted against spreadsheet formulas), the SPARQL results formats json, tsv, xml, "
+    "or turtle for CONSTRUCT and DESCRIBE.",
+)
 @pass_app
 def sparql(app: App, query_or_file: str, fmt: str) -> None:
     """Run a SPARQL query (text, a .rq file, or - for standard input) on the store, read-only.
@@ -391,8 +403,10 @@ def sparql(app: App, query_or_file: str, fmt: str) -> None:
         elif fmt in ("table", "csv", "json"):
             emit(_triple_rows(result.rows), fmt, columns=("subject", "predicate", "object"))
         else:
-            raise CliError(f"A CONSTRUCT or DESCRIBE query gives a graph; use --format turtle, table, csv or json, "
-                           f"not {fmt}.", EXIT_USAGE)
+            raise CliError(
+                f"A CONSTRUCT or DESCRIBE query gives a graph; use --format turtle, table, csv or json, not {fmt}.",
+                EXIT_USAGE,
+            )
         return
     if fmt == "turtle":
         raise CliError("A SELECT query gives a table; use --format table, csv, json, tsv or xml.", EXIT_USAGE)
@@ -414,7 +428,7 @@ def _triple_rows(rows: Sequence[Any]) -> list[dict[str, Any]]:
 
 
 def _write_bytes(data: bytes) -> None:
-    out = click.get_binary_stream("stdout")
+    out = sys.stdout.buffer
     out.write(data)
     if data and not data.endswith(b"\n"):
         out.write(b"\n")
@@ -422,10 +436,22 @@ def _write_bytes(data: bytes) -> None:
 
 
 @cli.command()
-@click.option("--format", "fmt", type=click.Choice(EXPORT_FORMATS), default="trig", show_default=True,
-              help="trig and nquads keep the named graph of each document (the provenance); turtle merges them.")
-@click.option("-o", "--output", "output", required=True, type=click.Path(dir_okay=False, allow_dash=True),
-              help="File to write, or - for standard output. A file is replaced only when the export succeeds.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(EXPORT_FORMATS),
+    default="trig",
+    show_default=True,
+    help="trig and nquads keep the named graph of each document (the provenance); turtle merges them.",
+)
+@click.option(
+    "-o",
+    "--output",
+    "output",
+    required=True,
+    type=click.Path(dir_okay=False, allow_dash=True),
+    help="File to write, or - for standard output. A file is replaced only when the export succeeds.",
+)
 @pass_app
 def export(app: App, fmt: str, output: str) -> None:
     """Write the whole graph to a file, for other RDF tools, Gephi pipelines or pandas.
@@ -437,7 +463,7 @@ def export(app: App, fmt: str, output: str) -> None:
     """
     store = app.store()
     if output == "-":
-        out = click.get_binary_stream("stdout")
+        out = sys.stdout.buffer
         count = store.export(fmt, out)
         out.flush()
         click.echo(f"Exported {count} statements.", err=True)
@@ -457,10 +483,18 @@ def export(app: App, fmt: str, output: str) -> None:
 
 @cli.command()
 @click.argument("gold_dirs", nargs=-1, required=True, type=click.Path(exists=True, file_okay=False, path_type=Path))
-@click.option("--graph", "graph_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="Score this RDF file (.ttl, .trig, .nt, .nq, .jsonld) instead of the store.")
-@click.option("--errors", "show_errors", is_flag=True,
-              help="With --format table, also list the wrong and the missed relations, entities and positions.")
+@click.option(
+    "--graph",
+    "graph_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Score this RDF file (.ttl, .trig, .nt, .nq, .jsonld) instead of the store.",
+)
+@click.option(
+    "--errors",
+    "show_errors",
+    is_flag=True,
+    help="With --format table, also list the wrong and the missed relations, entities and positions.",
+)
 @output_format
 @pass_app
 def evaluate(app: App, gold_dirs: tuple[Path, ...], graph_file: Path | None, show_errors: bool, fmt: str) -> None:

@@ -51,9 +51,7 @@ _LABEL_PREDICATES = frozenset(
         "http://schema.org/alternateName",
     }
 )
-_PERSON_TYPES = frozenset(
-    {"http://xmlns.com/foaf/0.1/Person", "https://schema.org/Person", "http://schema.org/Person"}
-)
+_PERSON_TYPES = frozenset({"http://xmlns.com/foaf/0.1/Person", "https://schema.org/Person", "http://schema.org/Person"})
 
 
 class EvaluationError(Exception):
@@ -71,7 +69,7 @@ class GoldEntity:
     types: set[str] = field(default_factory=set)
 
     def display(self, gid: int) -> str:
-        return sorted(self.names)[0] if self.names else f"<unnamed#{gid}>"
+        return min(self.names) if self.names else f"<unnamed#{gid}>"
 
 
 @dataclass
@@ -389,16 +387,16 @@ def evaluate(gold: Gold, pred: Predicted) -> Report:
     for alliance, ms in members.items():
         if by_name(alliance) & named_gold:
             continue
-        found = set().union(*(by_name(m) for m in ms))
+        member_ids = set().union(*(by_name(m) for m in ms))
         for unnamed, gold_members in gold.unnamed_alliances.items():
-            if len(found & gold_members) >= max(2, (len(gold_members) + 1) // 2):
+            if len(member_ids & gold_members) >= max(2, (len(gold_members) + 1) // 2):
                 stands_for[alliance].add(unnamed)
 
     def match(node: str) -> set[int]:
         return by_name(node) | stands_for.get(node, set())
 
     def show(node: str) -> str:
-        return sorted(pred.labels.get(node) or {node})[0]
+        return min(pred.labels.get(node) or {node})
 
     # Edges to a two-member alliance that matches nothing in gold are one partnerOf pair.
     scored: dict[tuple[str, ...], tuple[str, str, str]] = {}

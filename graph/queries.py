@@ -285,7 +285,7 @@ def show(store: Store, name: str) -> dict[str, Any]:
     facts = _facts(_select(store, "entity_labels", entity=hit.iri))
     relations = []
     for row in _select(store, "entity_relations", entity=hit.iri):
-        other, unnamed = _name(row, "other")
+        other, _unnamed = _name(row, "other")
         predicate = str(row["predicate"])
         relations.append(
             {
@@ -313,7 +313,7 @@ def show(store: Store, name: str) -> dict[str, Any]:
         "kind": hit.kind or _kind(facts),
         "types": facts.get(_RDF_TYPE, []),
         "alt_labels": [a for a in facts.get(_SKOS + "altLabel", []) if a != hit.label],
-        "generated_name": (facts.get(_AL + "generatedName") or [None])[0],
+        "generated_name": next(iter(facts.get(_AL + "generatedName", [])), None),
         "relations": relations,
         "positions": positions,
     }

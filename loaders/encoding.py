@@ -61,7 +61,7 @@ def size_error(source: str, size: int) -> LoaderError:
     return LoaderError(
         source,
         None,
-        f"is {size / 1_000_000:.1f} MB; the limit is {MAX_BYTES // (1024 * 1024)} MB",
+        f"is {size / 2**20:.1f} MB; the limit is {MAX_BYTES // 2**20} MB",
         "Split it into smaller files",
     )
 
@@ -106,6 +106,51 @@ def _undecodable(source: str, line: int | None, enc: str = "cp1252") -> LoaderEr
     )
 
 
+# Characters that legacy-encoded Nordic text decodes to when the guess is right: letters count 1, punctuation 1/2;
+# other non-ASCII characters (µ, ±, box drawing …) count against a guess. A few neutral ones count nothing.
+_NORDIC_LETTERS = frozenset("æøåÆØÅäöÄÖéÉèÈüÜáÁóÓúíñçßêôëï")
+_NORDIC_PUNCTUATION = frozenset("–—‘’‚“”„…€«»•·")
+_NEUTRAL = frozenset("§°½©®™´¨×\u00a0")
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
+_SAMPLE = 1 << 20
+
+
+def _plausibility(text: str) -> float:
+    score = 0.0
+    for char in _NON_ASCII.findall(text):
+        if char in _NORDIC_LETTERS:
+            score += 1
+        elif char in _NORDIC_PUNCTUATION:
+            score += 0.5
+        elif char not in _NEUTRAL:
+            score -= 1
+    return score
+
+
+def _preference(enc: str) -> int:
+    order = [codecs.lookup(name).name for name in LEGACY_ENCODINGS]
+    name = codecs.lookup(enc).name
+    return -order.index(name) if name in order else -len(order)
+
+
+def _detect(data: bytes, source: str, bad_line: int) -> tuple[str, str]:
+    """The legacy encoding that fits: charset-normalizer's candidates, ranked by how Nordic the result reads.
+
+    Short texts are ambiguous (cp1252 "ø" is cp850 "°"), so among the encodings charset-normalizer accepts we take
+    the one whose non-ASCII characters are Nordic letters, preferring cp1252 on a tie.
+    """
+    candidates: dict[str, str] = {}
+    for match in charset_normalizer.from_bytes(data, cp_isolation=LEGACY_ENCODINGS):
+        found = _try_decode(data, _canonical(match.encoding) or match.encoding)
+        if found is not None:
+            candidates[found[1]] = found[0]
+    if not candidates:
+        raise _undecodable(source, bad_line)
+    sample = {enc: _plausibility(text[:_SAMPLE]) for enc, text in candidates.items()}
+    best = max(candidates, key=lambda enc: (sample[enc], _preference(enc)))
+    return candidates[best], best
+
+
 def _decode_bytes(data: bytes, source: str, declared: str | None) -> Decoded:
     for bom, enc in _BOMS:
         if data.startswith(bom):
@@ -142,13 +187,7 @@ def _decode_bytes(data: bytes, source: str, declared: str | None) -> Decoded:
                 note = f"{why}; decoded as {enc}, as the source declares; {_CONVERT.format(enc=enc)}"
                 return Decoded(text, enc, note)
 
-    best = charset_normalizer.from_bytes(data, cp_isolation=LEGACY_ENCODINGS).best()
-    if best is None:
-        raise _undecodable(source, bad_line)
-    found = _try_decode(data, _canonical(best.encoding) or best.encoding)
-    if found is None:  # charset-normalizer judged a sample; the whole may still fail
-        raise _undecodable(source, bad_line)
-    text, enc = found
+    text, enc = _detect(data, source, bad_line)
     return Decoded(text, enc, f"{why}; detected {enc}; {_CONVERT.format(enc=enc)}")
 
 

@@ -128,6 +128,7 @@ class _Extractor:
     # ------------------------------------------------------------------ sentences
     def _reduce(self, blocks: list[Block], sp_docs: list, per_block: list[list[Cand]]) -> list[_Sentence]:
         anaphora = self.lex.set("alliance_anaphora")
+        homographs = self.lex.set("role_homographs")
         out: list[_Sentence] = []
         last_alliance = self.main_alliance
         for bi, (b, sp) in enumerate(zip(blocks, sp_docs)):
@@ -136,8 +137,12 @@ class _Extractor:
                 parts: list[str] = []
                 slots: dict[int, Cand] = {}
                 i = sent.start
+                persons = [c.tok_start for c in per_block[bi] if c.kind == "P" and sent.start <= c.tok_start < sent.end]
                 while i < sent.end:
                     c = by_start.get(i)
+                    if c is not None and c.kind == "R" and c.text.lower() in homographs and not any(
+                            abs(p - i) <= 4 for p in persons):
+                        c = None  # "der fremover leder alliancens arbejde": a verb, not a role
                     if c is not None and c.tok_end <= sent.end:
                         idx = id(c)  # unique and stable for the run
                         slots[idx] = c
@@ -148,7 +153,8 @@ class _Extractor:
                         continue
                     word = sp[i].lower_
                     nxt = by_start.get(i + 1)
-                    if word in anaphora and last_alliance is not None and not (nxt and nxt.kind == "A"):
+                    if (word in anaphora or (word[-1:] == "s" and word[:-1] in anaphora)) \
+                            and last_alliance is not None and not (nxt and nxt.kind == "A"):
                         slots[id(last_alliance)] = last_alliance
                         parts.append(f"§A{id(last_alliance)}§")
                     else:
@@ -418,14 +424,18 @@ class _Extractor:
         """"X Danmark" / "X i Norge" is a national branch of X when the text also names X."""
         countries = {c.lower(): c for c in self.lex.rules.get("countries", {})}
         adjectives = {adj: country for country, adjs in self.lex.rules.get("countries", {}).items() for adj in adjs}
-        by_key = {c.key: c for c in self.cands if c.kind in {"O", "C"} and c.key}
+        orgs = [c for c in self.cands if c.kind in {"O", "C"} and c.key]
+        by_key = {c.key: c for c in orgs}
+        by_name: dict[str, Cand] = {}
+        for c in orgs:
+            for n in (c.text, *c.names):
+                by_name.setdefault(_strip_s(normalise(n)) if n is not c.text else normalise(n), c)
+                by_name.setdefault(normalise(n), c)
         for c in list(by_key.values()):
-            words = c.key.split(":")[-1].split()
+            words = re.sub(r" i (\w+)$", r" \1", normalise(c.text)).split()
             if len(words) >= 2 and words[-1] in countries:
-                parent_key = "O:" + " ".join(words[:-1])
-                parent = by_key.get(parent_key) or next(
-                    (p for k, p in by_key.items() if k.endswith(":" + " ".join(words[:-1]))), None)
-                if parent is not None and parent is not c:
+                parent = by_name.get(" ".join(words[:-1]))
+                if parent is not None and parent.key != c.key:
                     self._assert(c, "partOf", parent, c.start, c.end, "branch:country", CONFIDENCE["branch"], None)
         # "den danske afdeling af X" names X's branch in that country
         rx = re.compile(r"(?:den|det) (\w+) (?:afdeling|avdeling|avdelning|gren|del|organisation|organisasjon) "

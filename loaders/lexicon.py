@@ -130,6 +130,18 @@ class Lexicon:
             self.words[key] = frozenset(str(w).lower() for w in self.rules.get(key, []))
         return self.words[key]
 
+    def vocabulary(self) -> frozenset[str]:
+        """Every lower-case word the rules use (cue lists and template literals): such a word is never a name alone."""
+        if "_vocabulary" not in self.words:
+            words: set[str] = set()
+            for key, value in self.rules.items():
+                if key in {"not_names", "countries", "org_words", "org_prefixes"}:
+                    continue
+                for item in _strings(value):
+                    words.update(re.findall(r"[^\W\d_]{3,}", item.lower()))
+            self.words["_vocabulary"] = frozenset(words)
+        return self.words["_vocabulary"]
+
     def matchers(self) -> tuple[PhraseMatcher, PhraseMatcher]:
         """PhraseMatchers over gazetteer forms: exact (ORTH) for all, case-insensitive for names of 2+ tokens.
 
@@ -154,6 +166,16 @@ class Lexicon:
             lower.add("GAZ", lower_docs)
             self._matcher, self._lower_matcher = exact, lower
         return self._matcher, self._lower_matcher
+
+
+def _strings(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list):
+        return [s for v in value for s in _strings(v)]
+    if isinstance(value, dict):
+        return [s for v in value.values() for s in _strings(v)]
+    return []
 
 
 def genitives(name: str) -> list[str]:

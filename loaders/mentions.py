@@ -154,6 +154,7 @@ class BlockScanner:
         for c in self._gazetteer(sp, base):
             if not any(taken[c.tok_start : c.tok_end]):
                 self._extend_branch(sp, c, base)
+                self._association_of(sp, c, base)
                 add(c)
         for c in self._quoted(sp, base, taken):
             add(c)
@@ -250,9 +251,14 @@ class BlockScanner:
                 j += 2
             else:
                 break
-        # a sentence-initial word that the text also writes in lower case is a common word, not a name
-        while i < j and i in sent_starts and toks[i].text.lower() in (self.lower_words | self.anaphora | self.stops) \
-                and not is_acronym(toks[i].text):
+        # a sentence-initial word that the text also writes in lower case, or that the rules use as a word
+        # ("Sekretariatet ligger hos …"), is a common word, not a name — unless a name continues through it
+        # ("Alliancen mod Hjemløshed")
+        while i < j and i in sent_starts and (toks[i].text.lower() in self.lower_words | self.anaphora | self.stops
+                                              or toks[i].text.lower() in self.lex.vocabulary()) \
+                and not is_acronym(toks[i].text) and not (
+                    i + 1 < j and toks[i + 1].lower_ in self.connectors
+                    and toks[i].lower_ in self.cues | self.prefixes | self.org_words):
             i += 1
             while i < j and (toks[i].text.lower() in self.connectors or not is_cap(toks[i].text)):
                 i += 1
@@ -308,6 +314,14 @@ class BlockScanner:
         c.tok_end, c.end, c.text = e + n, base + span.end_char, span.text
         c.entry, c.names, c.kind, c.licensed = None, [], "O", True
 
+    def _association_of(self, sp: SpacyDoc, c: Cand, base: int) -> None:
+        """"Foreningen Hjem til Alle": an organisation word before an alliance's name names the body that runs it."""
+        s = c.tok_start
+        if c.kind == "A" and s > 0 and sp[s - 1].lower_ in self.prefixes and is_cap(sp[s - 1].text):
+            span = sp[s - 1 : c.tok_end]
+            c.tok_start, c.start, c.text = s - 1, base + span.start_char, span.text
+            c.kind, c.entry, c.names, c.org_type = "O", None, [], "NGO"
+
     def _classify(self, words: list[str], lows: list[str]) -> str | None:
         if words[0] in self.given and 2 <= len(words) <= 4 and all(
             is_cap(w) or w in {"-"} for w in words
@@ -318,16 +332,16 @@ class BlockScanner:
         if any(lows[-1].endswith(s) and len(lows[-1]) >= len(s) for s in self.alliance_suffixes if len(s) >= 5):
             if len(words) >= 2 or any(lows[-1].endswith(s) and len(lows[-1]) > len(s) + 2 for s in self.alliance_suffixes):
                 return "A"
-        if any(self._org_head(w) for w in words) or (len(words) >= 2 and lows[0] in self.prefixes):
+        if any(self._org_head(w) for w in words) or (len(words) >= 2 and (
+                lows[0] in self.prefixes or any(w in self.org_words for w in lows))):
             return "O"
         if any(has_inner_capital(w) for w in words) or (len(words) >= 2 and any(is_acronym(w) for w in words)):
             return "O"
         return "C"  # a bare acronym or brand-like name: an organisation only if a relation or list uses it
 
     def _org_head(self, word: str) -> bool:
+        """A word that ends like an organisation ("Bikubenfonden", "Socialministeriet"), not the bare suffix."""
         low = word.lower()
-        if word in self.org_words or low in {w.lower() for w in ()}:
-            return True
         return any(low.endswith(s) and len(low) > len(s) + 2 for s in self.suffixes)
 
     def _absorb_acronym(self, sp: SpacyDoc, c: Cand, base: int) -> None:

@@ -12,7 +12,6 @@ import pytest
 
 from alliances.graph.evaluate import (
     EvaluationError,
-    evaluate,
     evaluate_file,
     evaluate_store,
     load_gold,
@@ -30,7 +29,9 @@ def graph_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """toy.trig (documents d1, d2) and evaluate_extra.trig (d3, the special cases) in one TriG file."""
     path = tmp_path_factory.mktemp("evaluate") / "graph.trig"
     path.write_text(
-        (DATA / "toy.trig").read_text(encoding="utf-8") + "\n" + (DATA / "evaluate_extra.trig").read_text(encoding="utf-8"),
+        (DATA / "toy.trig").read_text(encoding="utf-8")
+        + "\n"
+        + (DATA / "evaluate_extra.trig").read_text(encoding="utf-8"),
         encoding="utf-8",
     )
     return path
@@ -136,7 +137,9 @@ class _ExportingStore:
 
 @pytest.mark.parametrize("source", ["file", "store"])
 def test_evaluate_store_and_file_agree(graph_file, report, source):  # type: ignore[no-untyped-def]
-    other = evaluate_store(_ExportingStore(graph_file), [GOLD]) if source == "store" else evaluate_file(graph_file, [GOLD])
+    other = (
+        evaluate_store(_ExportingStore(graph_file), [GOLD]) if source == "store" else evaluate_file(graph_file, [GOLD])
+    )
     assert other.as_dict() == report.as_dict()
 
 

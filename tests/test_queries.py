@@ -248,7 +248,7 @@ def test_queries_files_say_what_and_which_parameters(path):  # type: ignore[no-u
     header = [line for line in text.splitlines() if line.startswith("#")]
     assert header and header[0].startswith(f"# {path.name} — "), "first line: '# name.rq — what it answers'"
     assert any("Parameters" in line for line in header)
-    parameters = re.findall(r"^#\s+\?(\w+)", text, flags=re.M)
+    parameters = re.findall(r"^#\s+\?(\w+)", text, flags=re.MULTILINE)
     assert parameters, "each parameter listed as '#   ?name  meaning'"
     for name in parameters:
         assert f"?{name}" in text.split("SELECT", 1)[1]
@@ -258,6 +258,6 @@ def test_queries_files_say_what_and_which_parameters(path):  # type: ignore[no-u
 def test_queries_files_run_with_bindings(store, path):  # type: ignore[no-untyped-def]
     from rdflib import URIRef
 
-    [parameter] = re.findall(r"^#\s+\?(\w+)", path.read_text(encoding="utf-8"), flags=re.M)
+    [parameter] = re.findall(r"^#\s+\?(\w+)", path.read_text(encoding="utf-8"), flags=re.MULTILINE)
     rows = store.select(queries.query_text(path.stem), {parameter: URIRef(ID + "org/kirkens-korshaer")})
     assert isinstance(rows, list)
