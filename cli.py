@@ -142,7 +142,7 @@ class _Group(click.Group):
     type=click.Path(file_okay=False, path_type=Path),
     envvar="ALLIANCES_STORE",
     show_envvar=True,
-    help="Folder of the graph store. Default: the user data folder (see the README).",
+    help="Folder of the graph store. Default: $XDG_DATA_HOME/alliances/store (~/.local/share/alliances/store).",
 )
 @click.version_option(__version__, prog_name="alliances")
 @click.pass_context
@@ -330,7 +330,7 @@ def validate(app: App, fmt: str) -> None:
 
     report = run_validate(app.store())
     if report.conforms:
-        click.echo("The graph conforms to the shapes in ontology/alliances.ttl.", err=True)
+        click.echo("The graph conforms to the SHACL shapes.", err=True)
         return
     emit([_plain_problem(p) for p in report.problems], fmt)
     raise CliError(f"The graph does not conform: {len(report.problems)} problems (listed above).")
@@ -469,7 +469,12 @@ def export(app: App, fmt: str, output: str) -> None:
         click.echo(f"Exported {count} statements.", err=True)
         return
     target = Path(output)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent.resolve())
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent.resolve())
+    except OSError as e:
+        raise CliError(
+            f"Cannot write {target}: {e.strerror or e}. Check that its folder exists and is writable."
+        ) from e
     try:
         with os.fdopen(fd, "wb") as handle:
             count = store.export(fmt, handle)

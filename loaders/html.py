@@ -380,8 +380,9 @@ def load_html(data: bytes, source: str) -> list[Document]:
         metadata["parse_note"] = parse_note
 
     title_el = root.find("head/title")
-    if title_el is None:
-        title_el = next(root.iter("title"), None)
+    if title_el is None:  # a <title> the parser left in the body, but not an SVG image's title
+        titles = (t for t in root.iter("title") if not any(a.tag in ("svg", "math") for a in t.iterancestors()))
+        title_el = next(titles, None)
     title = _collapse(title_el.text_content()) if title_el is not None else ""
     lang = root.get("lang") or root.get("{http://www.w3.org/XML/1998/namespace}lang") or root.get("xml:lang")
     if lang:

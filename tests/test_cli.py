@@ -10,6 +10,8 @@ import csv
 import io
 import json
 import os
+import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -233,6 +235,23 @@ def test_cli_missing_store(tmp_path):  # type: ignore[no-untyped-def]
     assert "alliances ingest" in result.output
 
 
+def test_cli_locked_store(tmp_path):  # type: ignore[no-untyped-def]
+    store_module = pytest.importorskip("alliances.graph.store")
+    source = tmp_path / "a.txt"
+    source.write_text("Kirkens Korshær er med i Alliancen mod Hjemløshed.\n", encoding="utf-8")
+    with store_module.open_store(tmp_path / "store"):  # another writer holds the lock
+        result = CliRunner().invoke(cli, ["--store", str(tmp_path / "store"), "ingest", str(source)])
+    assert result.exit_code == EXIT_FAILURE, result.output
+    assert "locked" in result.output
+
+
+def test_cli_store_is_a_file(tmp_path):  # type: ignore[no-untyped-def]
+    (tmp_path / "file").write_text("x", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["--store", str(tmp_path / "file"), "stats"])
+    assert result.exit_code != EXIT_OK
+    assert "Traceback" not in result.output
+
+
 def test_cli_store_from_environment(store_path):  # type: ignore[no-untyped-def]
     result = CliRunner().invoke(cli, ["stats", "--format", "json"], env={"ALLIANCES_STORE": str(store_path)})
     assert result.exit_code == EXIT_OK, result.output
@@ -336,6 +355,12 @@ def test_cli_export_to_file(run, tmp_path, fmt, rdf_format):  # type: ignore[no-
     quads = list(ox.parse(path=str(target), format=rdf_format))
     assert f"Exported {len(quads)} statements" in result.output
     assert not [p for p in tmp_path.iterdir() if p.name.endswith(".part")]
+
+
+def test_cli_export_to_missing_folder(run, tmp_path):  # type: ignore[no-untyped-def]
+    result = run("export", "-o", str(tmp_path / "no" / "such" / "graph.trig"))
+    assert result.exit_code == EXIT_FAILURE, result.output
+    assert "Cannot write" in result.output
 
 
 def test_cli_export_to_stdout(run):  # type: ignore[no-untyped-def]
@@ -527,3 +552,41 @@ def test_output_unknown_format():  # type: ignore[no-untyped-def]
 
     with pytest.raises(FormatError):
         render([], "yaml")
+
+
+# ---------------------------------------------------------------- the README's examples
+
+
+README = Path(__file__).resolve().parents[1] / "README.md"
+
+
+def _console_examples() -> list[tuple[str, str]]:
+    """(command, expected output) of every ```console block in the README."""
+    blocks = re.findall(r"```console\n(.*?)```", README.read_text(encoding="utf-8"), flags=re.DOTALL)
+    examples = []
+    for block in blocks:
+        first, _, output = block.partition("\n")
+        assert first.startswith("$ alliances "), f"a console block starts with '$ alliances …': {first!r}"
+        examples.append((first[2:], output.rstrip("\n")))
+    return examples
+
+
+@pytest.fixture(scope="module")
+def toy_only_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A store of tests/data/toy.trig alone, as the README's examples show it."""
+    store_module = pytest.importorskip("alliances.graph.store")
+    location = tmp_path_factory.mktemp("readme") / "store"
+    with store_module.open_store(location) as writable:
+        writable.import_file(DATA / "toy.trig")
+    return location
+
+
+@pytest.mark.parametrize("command,expected", _console_examples(), ids=lambda x: x if x.startswith("alliances") else "")
+def test_cli_readme_examples_still_hold(toy_only_store, command, expected):  # type: ignore[no-untyped-def]
+    args = shlex.split(command)[1:]
+    result = CliRunner().invoke(cli, args, env={"COLUMNS": "100", "ALLIANCES_STORE": str(toy_only_store)})
+    if expected.startswith("Error:"):
+        assert result.exit_code != EXIT_OK
+    else:
+        assert result.exit_code == EXIT_OK, result.output
+    assert result.output.rstrip("\n") == expected

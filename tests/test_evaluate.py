@@ -172,6 +172,7 @@ def _comparable(report: dict) -> dict:
     return out
 
 
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")  # rdflib's, inside the reference scorer
 @pytest.mark.parametrize("gold_dir", [GOLD, SHARED / "gold" / "seeds"], ids=["tests-gold", "shared-seeds"])
 def test_evaluate_agrees_with_reference_scorer(reference, graph_file, gold_dir):  # type: ignore[no-untyped-def]
     if not gold_dir.is_dir():
