@@ -14,7 +14,6 @@ one-line message and an exit code:
 from __future__ import annotations
 
 import contextlib
-import functools
 import os
 import sys
 import tempfile
@@ -49,9 +48,10 @@ class CliError(click.ClickException):
 @contextlib.contextmanager
 def _errors() -> Iterator[None]:
     """Turn the library's typed errors into CliError; anything else is a bug and keeps its traceback."""
+    from alliances.graph.curation import CurationError
     from alliances.graph.evaluate import EvaluationError
     from alliances.graph.queries import AmbiguousName, UnknownName
-    from alliances.graph.store import QuerySyntaxError, ReadOnlyQuery, StoreError, StoreLocked
+    from alliances.graph.store import QuerySyntaxError, ReadOnlyQuery, StoreError
     from alliances.loaders.registry import LoaderError
 
     try:
@@ -70,14 +70,8 @@ def _errors() -> Iterator[None]:
         raise CliError(first[:1].upper() + first[1:], EXIT_USAGE) from e
     except ReadOnlyQuery as e:
         raise CliError(str(e), EXIT_USAGE) from e
-    except StoreLocked as e:
-        raise CliError(f"{e}", EXIT_FAILURE) from e
-    except StoreError as e:
-        raise CliError(f"{e}", EXIT_FAILURE) from e
-    except LoaderError as e:
-        raise CliError(f"{e}", EXIT_FAILURE) from e
-    except EvaluationError as e:
-        raise CliError(f"{e}", EXIT_FAILURE) from e
+    except (StoreError, LoaderError, CurationError, EvaluationError) as e:  # StoreLocked is a StoreError
+        raise CliError(str(e), EXIT_FAILURE) from e
 
 
 class App:
@@ -90,8 +84,7 @@ class App:
     def store(self, *, read_only: bool = True) -> Store:
         from alliances.graph.store import open_store
 
-        with _errors():
-            return self.ctx.with_resource(open_store(self.store_path, read_only=read_only))
+        return self.ctx.with_resource(open_store(self.store_path, read_only=read_only))
 
 
 pass_app = click.make_pass_decorator(App)
@@ -114,25 +107,12 @@ def emit(data: Any, fmt: str, *, columns: Sequence[str] = (), table_columns: Seq
     click.echo(render(data, fmt, columns=columns, table_columns=table_columns))
 
 
-def _handles_errors(f: F) -> F:
-    @functools.wraps(f)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        with _errors():
-            return f(*args, **kwargs)
-
-    return wrapper  # type: ignore[return-value]
-
-
 class _Group(click.Group):
-    """Every command's body runs inside `_errors`, so a library error is one line and an exit code."""
+    """Runs every command inside `_errors`, so a library error becomes one line and an exit code."""
 
-    def command(self, *args: Any, **kwargs: Any) -> Any:
-        decorator = super().command(*args, **kwargs)
-
-        def wrap(f: Callable[..., Any]) -> click.Command:
-            return decorator(_handles_errors(f))
-
-        return wrap
+    def invoke(self, ctx: click.Context) -> Any:
+        with _errors():
+            return super().invoke(ctx)
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -194,11 +174,11 @@ def ingest(app: App, paths: tuple[Path, ...], strict: bool, min_confidence: floa
         alliances ingest --strict --min-confidence 0.7 news/2024/*.txt members.csv
     """
     from alliances.graph.ingest import ingest as run_ingest
-    from alliances.loaders.registry import LoaderError, iter_sources
+    from alliances.loaders.registry import SUFFIXES, LoaderError, iter_sources
 
     sources = list(iter_sources(paths))
     if not sources:
-        raise CliError(f"No files to ingest in {', '.join(map(str, paths))} (read: .txt .html .md .csv .yaml).")
+        raise CliError(f"No files to ingest in {', '.join(map(str, paths))} (read: {' '.join(sorted(SUFFIXES))}).")
     store = app.store(read_only=False)
     with click.progressbar(length=len(sources), label="Ingesting", file=sys.stderr, show_pos=True) as bar:
         try:

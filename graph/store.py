@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -632,15 +633,15 @@ class Store:
         """Drop graphs, insert quads and refresh the entities graph for every entity touched: one update."""
         db = self._writable()
         dropped = list(dict.fromkeys(g for g in drops if db.contains_named_graph(g)))
-        dropped_set = set(dropped)
 
         # entities typed in a dropped graph: recompute from the document graphs that remain
-        recompute: set[str] = set()
+        dropped_facts: Counter[tuple[str, ox.NamedNode, object]] = Counter()
         for g in dropped:
             for predicate in _FACT_PREDICATES:
-                recompute.update(
-                    q.subject.value for q in db.quads_for_pattern(None, predicate, None, g) if _is_entity(q.subject)
-                )
+                for q in db.quads_for_pattern(None, predicate, None, g):
+                    if _is_entity(q.subject):
+                        dropped_facts[(q.subject.value, predicate, q.object)] += 1
+        recompute = {iri for iri, _, _ in dropped_facts}
 
         # what the new quads say about entities
         added: dict[str, _Facts] = {}
@@ -648,7 +649,7 @@ class Store:
             if _is_doc_graph(q.graph_name) and q.predicate in _FACT_PREDICATES and _is_entity(q.subject):
                 added.setdefault(q.subject.value, _Facts()).add(q.predicate, q.object)
 
-        remaining = self._document_facts(recompute, exclude=dropped_set)
+        remaining = self._document_facts(recompute, minus=dropped_facts)
         deletes: list[ox.Quad] = []
         entity_inserts: list[ox.Quad] = []
         for iri in sorted(recompute | set(added)):
@@ -685,21 +686,28 @@ class Store:
     def _entity_graph_triples(self, iri: str) -> set[ox.Triple]:
         return {q.triple for q in self._db.quads_for_pattern(ox.NamedNode(iri), None, None, ENTITIES)}
 
-    def _document_facts(self, iris: Iterable[str], exclude: set[ox.NamedNode]) -> dict[str, _Facts]:
-        """Types and names of these entities in the document graphs other than `exclude` (distinct, in Rust)."""
+    def _document_facts(
+        self, iris: Iterable[str], minus: Counter[tuple[str, ox.NamedNode, object]]
+    ) -> dict[str, _Facts]:
+        """Types and names of these entities in the document graphs, without the occurrences in `minus`.
+
+        Oxigraph counts the document graphs that state each fact (one query, LATERAL so every entity is an index
+        lookup); a fact survives when more graphs state it than are being dropped.
+        """
         iris = sorted(iris)
         if not iris:
             return {}
         predicates = " ".join(str(p) for p in _FACT_PREDICATES)
-        not_in = f"FILTER (?g NOT IN ({', '.join(str(g) for g in exclude)}))" if exclude else ""
         query = (
-            f"SELECT DISTINCT ?e ?p ?o WHERE {{ VALUES ?e {{ {' '.join(f'<{i}>' for i in iris)} }} "
-            f"VALUES ?p {{ {predicates} }} GRAPH ?g {{ ?e ?p ?o }} "
-            f'FILTER (STRSTARTS(STR(?g), "{DOC_PREFIX}")) {not_in} }}'
+            f"SELECT ?e ?p ?o (COUNT(?g) AS ?n) WHERE {{ VALUES ?e {{ {' '.join(f'<{i}>' for i in iris)} }} "
+            f"LATERAL {{ VALUES ?p {{ {predicates} }} GRAPH ?g {{ ?e ?p ?o }} "
+            f'FILTER (STRSTARTS(STR(?g), "{DOC_PREFIX}")) }} }} GROUP BY ?e ?p ?o'
         )
         facts: dict[str, _Facts] = {}
         for row in self._db.query(query):  # type: ignore[union-attr]
-            facts.setdefault(row["e"].value, _Facts()).add(row["p"], row["o"])
+            iri, predicate, obj = row["e"].value, row["p"], row["o"]
+            if int(row["n"].value) > minus.get((iri, predicate, obj), 0):
+                facts.setdefault(iri, _Facts()).add(predicate, obj)
         return facts
 
     # -- entities graph maintenance

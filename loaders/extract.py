@@ -338,12 +338,13 @@ class _Extractor:
     # ------------------------------------------------------------------ positions
     def _positions(self, sentences: list[_Sentence]) -> None:
         for s in sentences:
-            if "§P" not in s.reduced or "§R" not in s.reduced:
+            if "§R" not in s.reduced:
                 continue
             found = False
             for t in self.lex.position_templates:
                 for m in t.regex.finditer(s.reduced):
                     p, r, o = (_one(s, m.group(g)) for g in ("P", "R", "O"))
+                    p = _as_person(p)
                     if p and r and o and o.kind in {"O", "C"}:
                         self.positions.append((p, o, r.text, s.start, s.end, t.rule, CONFIDENCE["position"]))
                         found = True
@@ -351,7 +352,7 @@ class _Extractor:
                 continue
             for t in self.lex.bare_position_templates:
                 for m in t.regex.finditer(s.reduced):
-                    p, r = _one(s, m.group("P")), _one(s, m.group("R"))
+                    p, r = _as_person(_one(s, m.group("P"))), _one(s, m.group("R"))
                     org = self._ministry_of(r.text) if p and r else None
                     if p and r and org is not None:
                         self.positions.append((p, org, r.text, s.start, s.end, t.rule, 0.6))
@@ -539,6 +540,17 @@ class _Extractor:
                 seen_p.add((mentions[id(p)].key, mentions[id(o)].key))
                 positions.append(Position(mentions[id(p)], mentions[id(o)], role, st, en, rule, conf))
         return Extraction(self.doc.id, tuple(mentions.values()), tuple(assertions), tuple(positions))
+
+
+def _as_person(c: Cand | None) -> Cand | None:
+    """A capitalised name in a person's slot is a person when it reads like one: 2–4 capitalised words."""
+    if c is None or c.kind == "P":
+        return c
+    words = c.text.split()
+    if c.kind == "C" and 2 <= len(words) <= 4 and all(w[:1].isupper() and not is_acronym(w) for w in words):
+        c.kind, c.licensed = "P", True
+        return c
+    return None
 
 
 def _one(s: _Sentence, group: str | None) -> Cand | None:

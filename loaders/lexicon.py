@@ -19,6 +19,7 @@ import spacy
 import yaml
 from spacy.language import Language
 from spacy.matcher import PhraseMatcher
+from spacy.symbols import ORTH
 
 from alliances.graph.vocab import normalise
 from alliances.loaders.templates import Template, compile_template
@@ -193,6 +194,9 @@ def lexicon_for(lang: str) -> Lexicon:
     own = yaml.safe_load((DATA / "rules" / f"{lang}.yaml").read_text(encoding="utf-8"))
     rules = _merge(common, own)
     nlp = spacy.blank(lang)
+    for abbr in rules.get("abbreviations", []):
+        for form in {str(abbr), str(abbr).capitalize()}:
+            nlp.tokenizer.add_special_case(form, [{ORTH: form}])
     nlp.add_pipe("sentencizer")
     conj = [str(c) for c in rules.get("conjunctions", ["og"])]
     templates = {

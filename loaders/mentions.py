@@ -175,6 +175,7 @@ class BlockScanner:
             add(c)
         for c in self._roles(sp, base, taken):
             add(c)
+        self._persons_by_role(toks, cands)
         text = sp.text
         for c in find_amounts(text, base, block):
             span = sp.char_span(c.start - base, c.end - base, alignment_mode="expand")
@@ -231,7 +232,7 @@ class BlockScanner:
         t = toks[i].text
         if not is_cap(t) or not any(c.isalpha() for c in t) or t.lower() in self.not_names:
             return False
-        return True
+        return t.lower() not in self.roles  # "Formand i Hus Forbi": a role word, found by the role finder
 
     def _cap_run(self, sp: SpacyDoc, i: int, base: int, taken: list[bool], sent_starts: set[int]) -> Cand | None:
         toks = list(sp)
@@ -353,6 +354,21 @@ class BlockScanner:
             c.tok_end = e + 3
             c.end = base + sp[e + 2].idx + 1
 
+    def _persons_by_role(self, toks: list, cands: list[Cand]) -> None:
+        """"Cliff Kaltoft, sekretariatsleder i …", "socialminister Astrid Krag": a short capitalised run right next
+        to a role word is a person, even when the given name is not in the name list."""
+        roles_at = {c.tok_start for c in cands if c.kind == "R"} | {c.tok_end for c in cands if c.kind == "R"}
+        role_ends = {c.tok_end for c in cands if c.kind == "R"}
+        for c in cands:
+            if c.kind != "C" or not 2 <= c.tok_end - c.tok_start <= 4:
+                continue
+            words = [t.text for t in toks[c.tok_start : c.tok_end]]
+            if not all(w[:1].isupper() and (w[1:].islower() or w.endswith(".")) for w in words if w not in DASHES):
+                continue
+            after = c.tok_end + (1 if c.tok_end < len(toks) and toks[c.tok_end].text == "," else 0)
+            if after in roles_at or c.tok_start in role_ends:
+                c.kind, c.licensed = "P", True
+
     def _descriptive(self, sp: SpacyDoc, base: int, taken: list[bool]) -> list[Cand]:
         """"partnerskabet for udsatte voksne": a singular alliance word, a preposition and a short lower-case phrase."""
         out = []
@@ -383,9 +399,9 @@ class BlockScanner:
                 i += 1
                 continue
             best = 0
-            for n in (3, 2, 1):
-                phrase = " ".join(t.lower_ for t in toks[i : i + n])
-                if len(toks[i : i + n]) == n and (phrase in self.roles or (n == 1 and phrase.endswith("minister"))):
+            for n in (4, 3, 2, 1):
+                phrase = sp[i : i + n].text.lower() if i + n <= len(toks) else ""
+                if phrase and (phrase in self.roles or (n == 1 and phrase.endswith("minister"))):
                     best = n
                     break
             if best and not any(taken[i : i + best]):

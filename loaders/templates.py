@@ -17,6 +17,7 @@ SLOT_KINDS: dict[str, str] = {
     "ALLIANCE": "A",
     "ANY": "[OCA]",
     "PERSON": "P",
+    "NAME": "[PC]",  # a person, or a capitalised name that reads like one (checked by the caller)
     "ROLE": "R",
     "AMOUNT": "M",
 }

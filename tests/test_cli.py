@@ -448,6 +448,25 @@ def test_cli_ingest_strict_writes_nothing(ingest_available, tmp_path):  # type: 
         assert {"what": "documents", "count": 0} in json.loads(stats.output)
 
 
+def test_cli_ingest_empty_folder(ingest_available, tmp_path):  # type: ignore[no-untyped-def]
+    (tmp_path / "empty").mkdir()
+    result = CliRunner().invoke(cli, ["--store", str(tmp_path / "store"), "ingest", str(tmp_path / "empty")])
+    assert result.exit_code == EXIT_FAILURE, result.output
+    assert "No files to ingest" in result.output and ".txt" in result.output
+
+
+def test_cli_ingest_bad_curation_file(ingest_available, tmp_path):  # type: ignore[no-untyped-def]
+    source = tmp_path / "a.txt"
+    source.write_text("Kirkens Korshær er med i Alliancen mod Hjemløshed.\n", encoding="utf-8")
+    curation = tmp_path / "curation.yaml"
+    curation.write_text("merge: [this is: not, a mapping\n", encoding="utf-8")
+    args = ["--store", str(tmp_path / "store"), "ingest", "--curation", str(curation), str(source)]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == EXIT_FAILURE, result.output
+    assert "curation.yaml" in result.output
+    assert "Traceback" not in result.output
+
+
 @pytest.mark.parametrize("args", [["ingest"], ["ingest", "/no/such/folder"], ["ingest", ".", "--min-confidence", "2"]])
 def test_cli_ingest_usage_errors(tmp_path, args):  # type: ignore[no-untyped-def]
     result = CliRunner().invoke(cli, ["--store", str(tmp_path / "store"), *args])
