@@ -56,6 +56,7 @@ class _Extractor:
         blocks = self._blocks()
         text = self.doc.text
         lowercase_words = {w for w in _WORD.findall(text) if w.islower()}
+        self.lower_words = lowercase_words
         scanner = BlockScanner(self.lex, lowercase_words)
         sp_docs = list(self.lex.nlp.pipe(text[b.start : b.end] for b in blocks))
         per_block = [scanner.scan(sp, b.start, i) for i, (b, sp) in enumerate(zip(blocks, sp_docs))]
@@ -63,8 +64,8 @@ class _Extractor:
         self.cands = [c for cs in per_block for c in cs]
         self.main_alliance = self._main_alliance(per_block, blocks)
         sentences = self._reduce(blocks, sp_docs, per_block)
-        self._lists(blocks, per_block, sp_docs)
         self._templates(sentences)
+        self._lists(blocks, per_block, sp_docs)
         self._positions(sentences)
         self._coreference()
         self._branches(sentences)
@@ -256,11 +257,11 @@ class _Extractor:
                 continue
             head = [c for c in per_block[i] if c.kind == "A"]
             alliance = head[0] if head else self.main_alliance
-            heads_org = [c for c in per_block[i] if c.kind in {"O"}]
+            heads_org = [c for c in per_block[i] if c.kind in {"O"}] or self._main_funder(per_block)
             # a list in the same line after the colon: "Partnerne er: A, B og C."
             inline = [c for c in per_block[i] if c.kind in {"O", "C"} and ":" in line
                       and c.start > b.start + line.index(":")]
-            items: list[tuple[Cand, int, int]] = [(c, b.start, b.end) for c in inline]
+            items: list[tuple[Cand, int, int, int]] = [(c, b.start, b.end, i) for c in inline]
             j = i + 1
             while j < len(blocks) and not inline:
                 if j > i + 1 and "\n\n" in text[blocks[j - 1].end : blocks[j].start]:
@@ -268,9 +269,9 @@ class _Extractor:
                 item = self._item(blocks[j], per_block[j], sp_docs[j])
                 if item is None:
                     break
-                items.append((item, blocks[j].start, blocks[j].end))
+                items.append((item, blocks[j].start, blocks[j].end, j))
                 j += 1
-            for org, s, e in items:
+            for org, s, e, bj in items:
                 ev_start = b.start
                 rule = f"list:{relation}"
                 if relation == "memberOf" and alliance is not None:
@@ -280,9 +281,19 @@ class _Extractor:
                 elif relation == "fundedBy" and alliance is not None:
                     self._assert(org, "funds", alliance, ev_start, e, rule, CONFIDENCE["list"], None)
                 elif relation == "funds" and heads_org:
-                    amount = next((c for c in per_block[blocks.index(blocks[j - 1])] if c.kind == "M"), None)
+                    amount = next((c for c in per_block[bj] if c.kind == "M"), None)
                     self._assert(heads_org[0], "funds", org, ev_start, e, rule, CONFIDENCE["list"], amount)
             i = max(j, i + 1)
+
+    def _main_funder(self, per_block: list[list[Cand]]) -> list[Cand]:
+        """Who gives the money in a grant announcement: the funder the text's sentences name most, else the
+        first organisation of the title ("X uddeler 12 mio. kr. til …")."""
+        funders = Counter(id(a[0]) for a in self.assertions if a[1] == "funds")
+        if funders:
+            top = funders.most_common(1)[0][0]
+            return [next(a[0] for a in self.assertions if id(a[0]) == top)]
+        title = [c for c in per_block[0] if c.kind == "O"] if per_block else []
+        return title[:1]
 
     def _lead_in(self, line: str, cues: dict[str, list[str]], b: Block) -> str | None:
         words = line.split()
@@ -324,7 +335,10 @@ class _Extractor:
             if first.kind == "A":
                 return None
             return first
-        if len(head.split()) <= 8 and head and head.lower() not in {w.lower() for w in self.lex.rules["not_names"]}:
+        first_word = head.split()[0].lower() if head else ""
+        if head and len(head.split()) <= 8 and (name_end < len(line) or len(words) <= 8) \
+                and first_word not in self.lex.vocabulary() and first_word not in self.lower_words \
+                and head.lower() not in {w.lower() for w in self.lex.rules["not_names"]}:
             return self._new_cand(b, line.index(head), line.index(head) + len(head), "O")
         return None
 

@@ -96,7 +96,8 @@ _COUNTRIES = ("Danmark", "Norge", "Sverige", "Finland", "Island", "Denmark", "No
 
 def _is_branch_of(name: str, alias: str) -> bool:
     """A national branch ("Heimstaden Danmark") never takes its parent's name ("Heimstaden") as an alias."""
-    return any(name in (f"{alias} {c}", f"{alias} i {c}") for c in _COUNTRIES)
+    n, a = normalise(name), normalise(alias)
+    return any(n in (f"{a} {c.lower()}", f"{a} i {c.lower()}") for c in _COUNTRIES)
 
 
 def _merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:

@@ -137,6 +137,12 @@ class BlockScanner:
         self.role_mods = lex.set("role_modifiers")
         self.given = given_names()
         self.countries = set(lex.rules.get("countries", {}))
+        self.inner_preps = lex.set("alliance_preps") | {"i", "af", "av", "med", "mod", "mot", "för", "til", "till"}
+        self.hard_stops = self.stops - self.inner_preps
+        self.copulas = lex.set("copulas")
+        self.conj = lex.set("conjunctions")
+        self.shared_heads = lex.set("shared_heads")
+        self.national = lex.set("national_adjectives")
 
     def scan(self, sp: SpacyDoc, base: int, block: int) -> list[Cand]:
         toks = list(sp)
@@ -176,6 +182,7 @@ class BlockScanner:
         for c in self._roles(sp, base, taken):
             add(c)
         self._persons_by_role(toks, cands)
+        self._shared_heads(toks, cands)
         text = sp.text
         for c in find_amounts(text, base, block):
             span = sp.char_span(c.start - base, c.end - base, alignment_mode="expand")
@@ -277,6 +284,12 @@ class BlockScanner:
                 j = k
                 words = [t.text for t in toks[i:j]]
                 lows = [w.lower() for w in words]
+        # "Nasjonalt partnerskap for barnefamilier med lav inntekt", "Nätverket Tryggare boende": an alliance name
+        # headed by its cue word continues in lower case
+        if lows[0] in self.cues or (len(lows) > 1 and lows[1] in self.cues and lows[0] in self.national):
+            j = self._continue_lower(toks, j, taken, multi=len(words) >= 2)
+            words = [t.text for t in toks[i:j]]
+            lows = [w.lower() for w in words]
         # "Hjem til Alle alliancen": a lower-case alliance word right after the name belongs to it
         if j < len(toks) and toks[j].lower_ in self.alliance_suffixes and not taken[j]:
             j += 1
@@ -298,6 +311,24 @@ class BlockScanner:
             c.names = [span.text, words[0], sp[i + 2 : j].text]
         self._absorb_acronym(sp, c, base)
         return c
+
+    def _continue_lower(self, toks: list, j: int, taken: list[bool], multi: bool) -> int:
+        """Extend a name through a lower-case phrase that a preposition opens ("… for barnefamilier med lav
+        inntekt"), or by one lower-case word that ends the clause ("Nätverket Tryggare boende är …")."""
+        k = j
+        if k + 1 < len(toks) and toks[k].lower_ in self.inner_preps and toks[k + 1].text.islower():
+            k += 1
+            while k < len(toks) and k - j < 8 and not taken[k] and toks[k].is_alpha and toks[k].text.islower() \
+                    and toks[k].lower_ not in self.hard_stops:
+                k += 1
+            while k > j and toks[k - 1].lower_ in self.inner_preps:
+                k -= 1
+            return k if k > j + 1 else j
+        if multi and k < len(toks) and toks[k].is_alpha and toks[k].text.islower() and not taken[k] \
+                and toks[k].lower_ not in self.hard_stops | self.inner_preps \
+                and (k + 1 == len(toks) or not toks[k + 1].is_alpha or toks[k + 1].lower_ in self.copulas):
+            return k + 1
+        return j
 
     def _extend_branch(self, sp: SpacyDoc, c: Cand, base: int) -> None:
         """"SOS Børnebyerne Danmark", "Heimstaden i Danmark": a country after a name makes it a national branch,
@@ -353,6 +384,22 @@ class BlockScanner:
             c.names = [*(c.names or [c.text]), sp[e + 1].text]
             c.tok_end = e + 3
             c.end = base + sp[e + 2].idx + 1
+
+    def _shared_heads(self, toks: list, cands: list[Cand]) -> None:
+        """"Odense og Aalborg Kommune" is two municipalities: a bare name coordinated with "Y Kommune" shares its head."""
+        by_start = {c.tok_start: c for c in cands}
+        for c in cands:
+            if c.kind != "C" or c.tok_end - c.tok_start != 1 or c.tok_end + 1 >= len(toks):
+                continue
+            if toks[c.tok_end].lower_ not in self.conj:
+                continue
+            nxt = by_start.get(c.tok_end + 1)
+            if nxt is None or nxt.kind != "O" or len(nxt.text.split()) < 2:
+                continue
+            head = nxt.text.split()[-1]
+            if head.lower() in self.shared_heads:
+                c.kind, c.licensed, c.org_type = "O", True, nxt.org_type
+                c.names = [f"{c.text} {head}"]
 
     def _persons_by_role(self, toks: list, cands: list[Cand]) -> None:
         """"Cliff Kaltoft, sekretariatsleder i …", "socialminister Astrid Krag": a short capitalised run right next
