@@ -447,11 +447,23 @@ class _Extractor:
                 by_name.setdefault(_strip_s(normalise(n)) if n is not c.text else normalise(n), c)
                 by_name.setdefault(normalise(n), c)
         for c in list(by_key.values()):
-            words = re.sub(r" i (\w+)$", r" \1", normalise(c.text)).split()
+            name = normalise(c.text)
+            local = re.match(r"(.+) i (\w+)$", name)
+            words = re.sub(r" i (\w+)$", r" \1", name).split()
             if len(words) >= 2 and words[-1] in countries:
                 parent = by_name.get(" ".join(words[:-1]))
-                if parent is not None and parent.key != c.key:
-                    self._assert(c, "partOf", parent, c.start, c.end, "branch:country", CONFIDENCE["branch"], None)
+                rule = "branch:country"
+            elif local:  # "Kirkens Bymisjon i Kristiansand"
+                parent, rule = by_name.get(local.group(1)), "branch:local"
+            elif len(words) >= 2 and words[0].endswith("s") and c.text.split()[-1].islower():
+                parent, rule = by_name.get(words[0][:-1]), "branch:genitive"  # "Frelsesarmeens rusomsorg"
+            else:
+                continue
+            if parent is None:
+                parent = self._gazetteer_parent(c, " ".join(words[:-1]) if rule == "branch:country" else (
+                    local.group(1) if local else words[0][:-1]))
+            if parent is not None and parent.key != c.key:
+                self._assert(c, "partOf", parent, c.start, c.end, rule, CONFIDENCE["branch"], None)
         # "den danske afdeling af X" names X's branch in that country
         rx = re.compile(r"(?:den|det) (\w+) (?:afdeling|avdeling|avdelning|gren|del|organisation|organisasjon) "
                         r"(?:af|av) §[OC](\d+)§")
@@ -471,6 +483,16 @@ class _Extractor:
                 if phrase:
                     branch.names[-1] = phrase.group(0)
                 self._assert(branch, "partOf", parent, s.start, s.end, "branch:adjective", CONFIDENCE["branch"], None)
+
+    def _gazetteer_parent(self, branch: Cand, name: str) -> Cand | None:
+        """The parent a branch's name contains, when the gazetteer knows it though the text never names it alone."""
+        entry = gazetteer().get(name)
+        if entry is None:
+            return None
+        c = Cand("O", branch.start, branch.end, entry.name, entry=entry, licensed=True, org_type=entry.type)
+        c.key = self._name_key(entry.name, "O")
+        self.cands.append(c)
+        return c
 
     def _memberlist_records(self) -> None:
         """Rows of a structured member list are stated facts: no extraction needed, confidence 1."""

@@ -239,7 +239,8 @@ class BlockScanner:
         t = toks[i].text
         if not is_cap(t) or not any(c.isalpha() for c in t) or t.lower() in self.not_names:
             return False
-        return t.lower() not in self.roles  # "Formand i Hus Forbi": a role word, found by the role finder
+        # "Formand i Hus Forbi", "Daglig leder i …": a role, found by the role finder
+        return not any(toks[i : i + n] and " ".join(x.lower_ for x in toks[i : i + n]) in self.roles for n in (1, 2, 3))
 
     def _cap_run(self, sp: SpacyDoc, i: int, base: int, taken: list[bool], sent_starts: set[int]) -> Cand | None:
         toks = list(sp)
@@ -336,8 +337,10 @@ class BlockScanner:
         e = c.tok_end
         if e < len(sp) and sp[e].text in self.countries:
             n = 1
-        elif e + 1 < len(sp) and sp[e].lower_ == "i" and sp[e + 1].text in self.countries:
-            n = 2
+        elif e + 1 < len(sp) and sp[e].lower_ == "i" and (sp[e + 1].text in self.countries or (
+                c.entry is not None and is_cap(sp[e + 1].text) and sp[e + 1].is_alpha
+                and (e + 2 >= len(sp) or not is_cap(sp[e + 2].text)))):
+            n = 2  # "Heimstaden i Danmark", "Kirkens Bymisjon i Kristiansand": a national or local branch
         else:
             return
         if c.text.split()[-1] in self.countries:
@@ -386,8 +389,10 @@ class BlockScanner:
             c.end = base + sp[e + 2].idx + 1
 
     def _shared_heads(self, toks: list, cands: list[Cand]) -> None:
-        """"Odense og Aalborg Kommune" is two municipalities: a bare name coordinated with "Y Kommune" shares its head."""
+        """"Odense og Aalborg Kommune" is two municipalities: a bare name coordinated with "Y Kommune" shares its head;
+        "Asker, Bergen og Drammen kommuner" and "kommunerne Asker, Bergen og Drammen" are lists of municipalities."""
         by_start = {c.tok_start: c for c in cands}
+        self._plural_head_lists(toks, cands, by_start)
         for c in cands:
             if c.kind != "C" or c.tok_end - c.tok_start != 1 or c.tok_end + 1 >= len(toks):
                 continue
@@ -400,6 +405,30 @@ class BlockScanner:
             if head.lower() in self.shared_heads:
                 c.kind, c.licensed, c.org_type = "O", True, nxt.org_type
                 c.names = [f"{c.text} {head}"]
+
+    def _plural_head_lists(self, toks: list, cands: list[Cand], by_start: dict[int, Cand]) -> None:
+        singular = self.lex.rules.get("plural_heads", {})
+        for i, t in enumerate(toks):
+            head = singular.get(t.lower_)
+            if not head:
+                continue
+            # the list before the head ("Asker, Bergen og Drammen kommuner") or after it ("kommunerne Asker, …")
+            for direction in (-1, 1):
+                k, items = i + direction, []
+                while 0 <= k < len(toks):
+                    c = by_start.get(k) if direction == 1 else next((x for x in cands if x.tok_end == k + 1), None)
+                    if c is not None and c.kind in {"C", "O"} and c.tok_end - c.tok_start <= 2:
+                        items.append(c)
+                        k = (c.tok_end if direction == 1 else c.tok_start - 1)
+                    elif toks[k].text == "," or toks[k].lower_ in self.conj:
+                        k += direction
+                    else:
+                        break
+                if len(items) >= 2:
+                    for c in items:
+                        if c.kind == "C":
+                            c.kind, c.licensed, c.org_type = "O", True, "Municipality"
+                            c.names = [c.text, f"{c.text} {head}"]
 
     def _persons_by_role(self, toks: list, cands: list[Cand]) -> None:
         """"Cliff Kaltoft, sekretariatsleder i …", "socialminister Astrid Krag": a short capitalised run right next

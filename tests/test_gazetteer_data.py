@@ -59,6 +59,18 @@ def test_gazetteer_data_part_of_targets_exist(file_name: str, all_names: set[str
 @pytest.mark.parametrize("file_name", ["given_names.txt"])
 def test_gazetteer_data_given_names_are_single_clean_names(file_name: str) -> None:
     names = (DATA / "names" / file_name).read_text(encoding="utf-8").splitlines()
+    assert names, "no given names"
     assert len(names) == len(set(names)), "duplicate given names"
     bad = [n for n in names if not n or n != n.strip() or "\t" in n or not n[0].isupper()]
     assert not bad, f"malformed given names: {bad[:10]}"
+
+
+# Every municipality of the country, counted by law: Denmark 98 (since 2007), Norway 357 (2024),
+# Sweden 290, of which Gotland is listed as `Region Gotland` with the regions.
+@pytest.mark.parametrize(("file_name", "expected"), [("dk.tsv", 98), ("no.tsv", 357), ("se.tsv", 289)])
+def test_gazetteer_data_lists_every_municipality(file_name: str, expected: int) -> None:
+    top_level = [
+        fields[0] for _, fields in read_rows(GAZETTEER / file_name)
+        if fields[1] == "Municipality" and not fields[3]
+    ]
+    assert len(top_level) == expected
