@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import os
 import re
+import time
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -266,7 +267,7 @@ def open_store(location: str | os.PathLike[str] | None = None, *, read_only: boo
         )
     try:
         if read_only:
-            inner = ox.Store.read_only(str(path))
+            inner = _open_read_only(path)
         else:
             path.parent.mkdir(parents=True, exist_ok=True)
             inner = ox.Store(str(path))
@@ -284,6 +285,22 @@ def open_store(location: str | os.PathLike[str] | None = None, *, read_only: boo
             "If another process is writing to it, retry when it is done."
         ) from e
     return Store(inner, str(path), read_only=read_only)
+
+
+_READ_ONLY_ATTEMPTS = 8
+
+
+def _open_read_only(path: Path) -> ox.Store:
+    """Open without the lock. A writer's compaction can delete a file between RocksDB reading its manifest and
+    opening the file; that race is retried (the reader then holds its files open and reads a stable state)."""
+    for attempt in range(_READ_ONLY_ATTEMPTS):
+        try:
+            return ox.Store.read_only(str(path))
+        except (OSError, RuntimeError) as e:
+            if attempt == _READ_ONLY_ATTEMPTS - 1 or "No such file" not in str(e):
+                raise
+            time.sleep(0.02 * (attempt + 1))
+    raise AssertionError("unreachable")  # pragma: no cover
 
 
 # ---------------------------------------------------------------- entities graph

@@ -272,7 +272,7 @@ class _Extractor:
                 items.append((item, blocks[j].start, blocks[j].end, j))
                 j += 1
             for org, s, e, bj in items:
-                ev_start = b.start
+                ev_start = s  # the item line states it; its heading is one block above
                 rule = f"list:{relation}"
                 if relation == "memberOf" and alliance is not None:
                     self._assert(org, "memberOf", alliance, ev_start, e, rule, CONFIDENCE["list"], None)

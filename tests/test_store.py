@@ -350,7 +350,7 @@ def test_store_batch_is_one_transaction_when_the_update_fails_midway(toy_store, 
 
     def failing(*args):
         # CREATE GRAPH on an existing graph fails at evaluation time, after everything else has run
-        return real(*args) + f" ;\nCREATE GRAPH <{document_iri('d1')}>"
+        return real(*args) + f" ;\nCREATE GRAPH <{ENTITIES_GRAPH}>"
 
     monkeypatch.setattr(store_module, "_render_update", failing)
     new = doc("d2b", "corpus/da/ensomhed.txt", {BASE + "id/org/lev": (AL + "NGO", ["LEV"])}, extra=50)
@@ -448,7 +448,7 @@ def test_store_select_query_prefixes_win(toy_store):
     "query, bindings, error, message",
     [
         ("SELECT ?s WHERE { ?s ?p }", None, QuerySyntaxError, "line 1, column 26"),
-        ("SELECT ?s\nWHERE {\n  ?s ?p ?o ..\n}", None, QuerySyntaxError, "line 3"),
+        ("SELECT ?s\nWHERE {\n  ?s ?p ?o ..\n}", None, QuerySyntaxError, "line 4, column 2"),
         ("ASK { ?s ?p ?o }", None, StoreError, "select() runs SELECT queries"),
         ("INSERT DATA { <urn:a> <urn:b> <urn:c> }", None, ReadOnlyQuery, "updates"),
         ("SELECT ?s WHERE { ?s ?p ?o }", {"nope": "x"}, StoreError, "no variable ?nope"),
