@@ -159,7 +159,9 @@ def cli(ctx: click.Context, store_path: Path | None) -> None:
 @click.option(
     "--curation",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="A curation file of corrections (merges, removed edges, added edges) applied after extraction.",
+    envvar="ALLIANCES_CURATION",
+    help="A curation file of corrections (merges, removed edges, added edges) applied after extraction "
+    "[env: ALLIANCES_CURATION].",
 )
 @pass_app
 def ingest(app: App, paths: tuple[Path, ...], strict: bool, min_confidence: float, curation: Path | None) -> None:
@@ -206,6 +208,44 @@ def ingest(app: App, paths: tuple[Path, ...], strict: bool, min_confidence: floa
             click.echo(f"skipped {source}: {reason}", err=True)
         click.echo(f"{len(report.skipped)} files were skipped; everything else is in the store.", err=True)
         app.ctx.exit(EXIT_PARTIAL)
+
+
+@cli.command()
+@click.option(
+    "--min-confidence",
+    type=click.FloatRange(0.0, 1.0),
+    default=0.0,
+    show_default=True,
+    help="Keep only assertions at least this confident.",
+)
+@click.option(
+    "--curation",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    envvar="ALLIANCES_CURATION",
+    help="The curation file to apply [env: ALLIANCES_CURATION].",
+)
+@pass_app
+def rebuild(app: App, min_confidence: float, curation: Path | None) -> None:
+    """Extract every stored document again with today's rules, lexicons and curation file.
+
+    Run it after editing the curation file or the lexicons: the documents' texts are kept in the store, so no
+    source file is needed. All documents are rewritten in one transaction.
+
+    \b
+    Example:
+        alliances rebuild --curation curation.yaml
+    """
+    from alliances.graph.ingest import rebuild as run_rebuild
+
+    store = app.store(read_only=False)
+    total = len(store.document_ids())
+    with click.progressbar(length=total, label="Rebuilding", file=sys.stderr, show_pos=True) as bar:
+        report = run_rebuild(store, min_confidence=min_confidence, curation=curation,
+                             on_document=lambda _source: bar.update(1))
+    click.echo(
+        f"Rebuilt {len(report.replaced)} documents: {report.assertions} assertions, {report.positions} positions, "
+        f"{report.entities} entities."
+    )
 
 
 # ---------------------------------------------------------------- questions

@@ -127,3 +127,59 @@ def write_documents(
         if on_document:
             on_document(label)
     store.write_documents(writes)
+
+
+_STORED = """
+SELECT ?doc ?source ?language ?text ?encoding WHERE {
+  GRAPH ?doc { ?doc a al:Document ; dcterms:source ?source ; dcterms:language ?language ; al:text ?text .
+               OPTIONAL { ?doc al:encoding ?encoding } }
+}
+"""
+
+
+def stored_documents(store: Store) -> list[Document]:
+    """The documents in the store, rebuilt from the text kept with each (layout: one block per line)."""
+    docs = []
+    for row in store.select(_STORED):
+        source = str(row["source"])
+        if source.startswith("curation:"):
+            continue  # facts a coordinator added come back from the curation file itself
+        docs.append(Document(str(row["text"]), source, str(row["language"]),
+                             metadata={"encoding": str(row.get("encoding") or "utf-8")}))
+    return docs
+
+
+def rebuild(
+    store: Store,
+    *,
+    min_confidence: float = 0.0,
+    curation: Path | None = None,
+    on_document: Callable[[str], None] | None = None,
+) -> IngestReport:
+    """Extract every stored document again with today's rules, lexicons and curation file, in one transaction.
+
+    This is how a coordinator's corrections reach documents ingested before she made them.
+    """
+    cur = load_curation(curation)
+    report = IngestReport()
+    docs = stored_documents(store)
+    extra = cur.document()
+    stale_curation = [d for d in store.document_ids() if d not in {x.id for x in docs}]
+    resolver = Resolver(None, cur)
+    writes: list[DocumentWrite] = []
+    now = datetime.now(timezone.utc)
+    for doc in ([extra] if extra is not None else []) + docs:
+        extraction = filter_extraction(extract(doc), min_confidence, cur)
+        entities = resolver.resolve(extraction)
+        replaces = stale_curation.pop() if doc is extra and stale_curation else None
+        writes.append(DocumentWrite(doc.id, document_quads(doc, extraction, entities, now), replaces))
+        report.replaced.append(doc.source)
+        report.assertions += len(extraction.assertions)
+        report.positions += len(extraction.positions)
+        report.entities += len(entities)
+        if on_document:
+            on_document(doc.source)
+    store.write_documents(writes)
+    if stale_curation:  # the curation file no longer adds facts: drop what older versions added
+        store.remove_documents(stale_curation)
+    return report

@@ -17,14 +17,15 @@ Why this shape:
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import time
 from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO, NoReturn
+from typing import BinaryIO, NoReturn, TypeVar
 from typing import Literal as TypingLiteral
 
 import pyoxigraph as ox
@@ -535,6 +536,27 @@ def _refuse(query: str, shape: _Shape, what: str) -> NoReturn:
 
 # ---------------------------------------------------------------- the store
 
+_R = TypeVar("_R")
+
+
+def _reads(method: Callable[..., _R]) -> Callable[..., _R]:
+    """Turn storage errors of a read into StoreError; a read-only store whose files a writer compacted away is
+    reopened (on the writer's newer state) and the read retried."""
+
+    @functools.wraps(method)
+    def wrapper(self: Store, *args: object, **kwargs: object) -> _R:
+        for attempt in range(3):
+            try:
+                return method(self, *args, **kwargs)
+            except (OSError, RuntimeError) as e:
+                if not (self.read_only and "No such file" in str(e)) or attempt == 2:
+                    raise self._reading(str(e)) from e
+                self._reopen()
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    return wrapper
+
+
 
 class Store:
     """An open store. Use as a context manager, or call `close()` to release the write lock."""
@@ -581,6 +603,11 @@ class Store:
             raise StoreError(f"the store at {self.location} was opened read-only; open it without read_only to change it")
         return db
 
+    def _reopen(self) -> None:
+        if self._ox is not None:
+            self._ox = None
+            self._ox = _open_read_only(Path(self.location))
+
     def _reading(self, what: str) -> StoreError:
         return StoreError(
             f"could not read the store at {self.location} ({what}). "
@@ -589,13 +616,16 @@ class Store:
 
     # -- documents
 
+    @_reads
     def document_ids(self) -> set[str]:
         """Ids (content hashes) of the documents in the store."""
         return {g.value[len(DOC_PREFIX) :] for g in self._db.named_graphs() if _is_doc_graph(g)}
 
+    @_reads
     def has_document(self, doc_id: str) -> bool:
         return self._db.contains_named_graph(_doc_node(doc_id))
 
+    @_reads
     def document_by_source(self, source: str) -> str | None:
         """The id of the document read from `source` (the newest, should there be several)."""
         found: list[tuple[str, str]] = []
@@ -729,6 +759,7 @@ class Store:
 
     # -- entities graph maintenance
 
+    @_reads
     def expected_entities(self) -> dict[str, set[ox.Triple]]:
         """The entities graph as the document graphs define it (recomputed from scratch), per entity IRI."""
         facts: dict[str, _Facts] = {}
@@ -743,6 +774,7 @@ class Store:
                 out[iri] = triples
         return out
 
+    @_reads
     def check_entities(self) -> list[str]:
         """Differences between the entities graph and what the document graphs define; empty when consistent."""
         expected = self.expected_entities()
@@ -770,6 +802,7 @@ class Store:
 
     # -- queries
 
+    @_reads
     def select(self, query: str, bindings: Mapping[str, object] | None = None) -> list[dict[str, object]]:
         """Run a SELECT over the union of all graphs; each row maps variable -> Python value (None if unbound).
 
@@ -784,11 +817,9 @@ class Store:
         results = self._run(query, text, substitutions)
         assert isinstance(results, ox.QuerySolutions)
         names = [v.value for v in results.variables]
-        try:
-            return [{name: to_python(solution[name]) for name in names} for solution in results]
-        except (OSError, RuntimeError) as e:
-            raise self._reading(str(e)) from e
+        return [{name: to_python(solution[name]) for name in names} for solution in results]
 
+    @_reads
     def ask(self, query: str, bindings: Mapping[str, object] | None = None) -> bool:
         """Run an ASK over the union of all graphs, with bindings as in `select`."""
         shape = _shape(query)
@@ -837,35 +868,32 @@ class Store:
         except RuntimeError as e:
             if "does not contains variable" in str(e):
                 raise StoreError(f"cannot bind values in this query: {e}") from e
-            raise self._reading(str(e)) from e
-        except OSError as e:
-            raise self._reading(str(e)) from e
+            raise
 
+    @_reads
     def sparql(self, query: str) -> SparqlResult:
         """Run a raw user query (SELECT, ASK, CONSTRUCT, DESCRIBE) over the union of all graphs."""
         shape = _shape(query)
         if shape.form in _UPDATE_KEYWORDS:
             _check_syntax(query)
         results = self._run(query, query)
-        try:
-            if isinstance(results, ox.QuerySolutions):
-                payload = results.serialize(format=ox.QueryResultsFormat.JSON) or b""
-                parsed = ox.parse_query_results(payload, ox.QueryResultsFormat.JSON)
-                names = [v.value for v in parsed.variables]
-                rows = [{n: to_python(s[n]) for n in names} for s in parsed]
-                return SparqlResult("select", names, rows, None, payload)
-            if isinstance(results, ox.QueryBoolean):
-                payload = results.serialize(format=ox.QueryResultsFormat.JSON) or b""
-                return SparqlResult("ask", [], [], bool(results), payload)
-            triples = tuple(results)  # type: ignore[call-overload]
-            names = ["subject", "predicate", "object"]
-            rows = [dict(zip(names, (to_python(t.subject), to_python(t.predicate), to_python(t.object)))) for t in triples]
-            return SparqlResult("construct", names, rows, None, b"", triples)
-        except (OSError, RuntimeError) as e:
-            raise self._reading(str(e)) from e
+        if isinstance(results, ox.QuerySolutions):
+            payload = results.serialize(format=ox.QueryResultsFormat.JSON) or b""
+            parsed = ox.parse_query_results(payload, ox.QueryResultsFormat.JSON)
+            names = [v.value for v in parsed.variables]
+            rows = [{n: to_python(s[n]) for n in names} for s in parsed]
+            return SparqlResult("select", names, rows, None, payload)
+        if isinstance(results, ox.QueryBoolean):
+            payload = results.serialize(format=ox.QueryResultsFormat.JSON) or b""
+            return SparqlResult("ask", [], [], bool(results), payload)
+        triples = tuple(results)  # type: ignore[call-overload]
+        names = ["subject", "predicate", "object"]
+        rows = [dict(zip(names, (to_python(t.subject), to_python(t.predicate), to_python(t.object)))) for t in triples]
+        return SparqlResult("construct", names, rows, None, b"", triples)
 
     # -- entities
 
+    @_reads
     def lookup(self, name: str) -> list[EntityHit]:
         """Entities with a name that normalises like `name`: an index lookup on al:entityKey."""
         key = normalise(name)
@@ -881,6 +909,7 @@ class Store:
             hits.append(EntityHit(iri, min(labels, default=""), _kind(iri, types)))
         return sorted(set(hits), key=lambda h: (h.label.casefold(), h.iri))
 
+    @_reads
     def entity_labels(self) -> dict[str, tuple[str, str]]:
         """Every entity: IRI -> (prefLabel, kind)."""
         db = self._db
@@ -931,6 +960,7 @@ class Store:
 
     # -- numbers
 
+    @_reads
     def stats(self) -> dict[str, int]:
         """Documents, quads, entities per kind, assertions, and distinct edges per relation."""
         from alliances.graph.vocab import RELATION_PREDICATES
@@ -956,6 +986,7 @@ class Store:
         value = rows[0]["n"] if rows else 0
         return int(value) if isinstance(value, (int, float, str)) else 0
 
+    @_reads
     def __len__(self) -> int:
         return len(self._db)
 

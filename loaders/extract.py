@@ -124,7 +124,8 @@ class _Extractor:
             return in_title[0]
         counts = Counter(normalise(c.text) for c in alliances)
         key, n = counts.most_common(1)[0]
-        return next(c for c in alliances if normalise(c.text) == key) if n >= 2 else None
+        sole = len(counts) == 1  # the only alliance the text names
+        return next(c for c in alliances if normalise(c.text) == key) if n >= 2 or sole else None
 
     # ------------------------------------------------------------------ sentences
     def _reduce(self, blocks: list[Block], sp_docs: list, per_block: list[list[Cand]]) -> list[_Sentence]:

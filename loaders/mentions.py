@@ -89,7 +89,12 @@ def org_type_of(tokens: list[str], lex: Lexicon) -> str:
     return ""
 
 
-def find_amounts(text: str, base: int, block: int) -> list[Cand]:
+LOCAL_CURRENCY = {"da": "DKK", "nb": "NOK", "sv": "SEK"}
+
+
+def find_amounts(text: str, base: int, block: int, lang: str = "da") -> list[Cand]:
+    """Money in the text: "2 mio. kr.", "3,5 millioner kroner", "500 000 kronor", "100 euro"; kroner in the
+    language's own currency unless the text says which."""
     out = []
     for m in _AMOUNT.finditer(text):
         num = m.group("num").replace(" ", "").replace(".", "").replace(",", ".")
@@ -102,7 +107,7 @@ def find_amounts(text: str, base: int, block: int) -> list[Cand]:
             value *= _SCALE_SHORT.get(scale) or _scale(scale)
         cur = m.group("cur").lower()
         currency = {"€": "EUR", "euro": "EUR", "eur": "EUR", "usd": "USD", "dollars": "USD", "nok": "NOK",
-                    "sek": "SEK", "kronor": "SEK", "dkk": "DKK"}.get(cur, "")
+                    "sek": "SEK", "kronor": "SEK", "dkk": "DKK"}.get(cur, LOCAL_CURRENCY.get(lang, ""))
         out.append(Cand("M", base + m.start(), base + m.end(), m.group(0), value=value, currency=currency or None,
                         block=block))
     return out
@@ -184,7 +189,7 @@ class BlockScanner:
         self._persons_by_role(toks, cands)
         self._shared_heads(toks, cands)
         text = sp.text
-        for c in find_amounts(text, base, block):
+        for c in find_amounts(text, base, block, self.lex.lang):
             span = sp.char_span(c.start - base, c.end - base, alignment_mode="expand")
             if span is not None and not any(taken[span.start : span.end]):
                 c.tok_start, c.tok_end = span.start, span.end

@@ -644,8 +644,8 @@ WRITER = textwrap.dedent(
     round_ = 0
     while True:
         batch, sources = [], set()
-        for k in range(25):
-            source = f"src/{rnd.randrange(60)}.txt"
+        for k in range(15):
+            source = f"src/{rnd.randrange(40)}.txt"
             if source in sources:  # one version of a source per batch
                 continue
             sources.add(source)
@@ -656,7 +656,7 @@ WRITER = textwrap.dedent(
                 iri = ox.NamedNode(f"{BASE}id/org/o{e}")
                 quads.append(ox.Quad(iri, RDF_TYPE, ox.NamedNode("http://www.w3.org/ns/org#Organization"), g))
                 quads.append(ox.Quad(iri, ALT, ox.Literal(f"Org {e}" + " Fonden" * rnd.randrange(3)), g))
-            filler = rnd.randrange(10, 400)
+            filler = rnd.randrange(10, 300)
             quads.extend(ox.Quad(g, ox.NamedNode(f"urn:test:f{i}"), ox.Literal("x" * 200), g) for i in range(filler))
             quads.append(ox.Quad(g, COUNT, ox.Literal(len(quads) + 1), g))
             batch.append(DocumentWrite(doc_id, quads, replaces=store.document_by_source(source)))
@@ -673,10 +673,13 @@ def _crash_once(path: Path, seed: int) -> int:
     writer = subprocess.Popen([sys.executable, "-c", WRITER, str(path), str(seed)], stdout=subprocess.PIPE, text=True)
     try:
         assert writer.stdout.readline().strip() == "ready"
-        rounds_before_kill = rnd.randrange(0, 4)
-        for _ in range(rounds_before_kill):
+        for _ in range(rnd.randrange(0, 2)):
             writer.stdout.readline()
-        time.sleep(rnd.uniform(0.0, 0.25))  # then somewhere inside the next batch
+        # time one write cycle, then kill at a random moment of the next one
+        writer.stdout.readline()
+        started = time.monotonic()
+        writer.stdout.readline()
+        time.sleep(rnd.uniform(0.0, time.monotonic() - started))
         os.kill(writer.pid, signal.SIGKILL)
         writer.wait(timeout=20)
     finally:
@@ -703,7 +706,7 @@ def test_store_survives_sigkill(tmp_path):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("seed", [2, 3, 4, 5])
+@pytest.mark.parametrize("seed", [2, 3, 4])
 def test_store_survives_repeated_sigkills(tmp_path, seed):
     path = tmp_path / "crash"
     for run in range(3):  # the same store, killed again and again
