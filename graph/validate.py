@@ -45,14 +45,16 @@ def load_shapes(path: Path | None = None) -> rdflib.Graph:
     return shapes
 
 
-def _short(graph: rdflib.Graph, term: object) -> str:
+def _short(term: object) -> str:
+    """An IRI as prefix:rest with the project's prefixes (id:org/bl, al:rule), else <iri>; literals quoted."""
     if isinstance(term, rdflib.URIRef):
-        try:
-            return graph.namespace_manager.normalizeUri(term)
-        except Exception:  # noqa: BLE001 - rdflib raises assorted errors for IRIs it cannot shorten
-            return f"<{term}>"
+        for prefix, namespace in sorted(PREFIXES.items(), key=lambda item: -len(item[1])):
+            if term.startswith(namespace) and len(term) > len(namespace):
+                return f"{prefix}:{term[len(namespace):]}"
+        return f"<{term}>"
     if isinstance(term, rdflib.Literal):
-        return repr(str(term)) if len(str(term)) < 60 else repr(str(term)[:57] + "...")
+        text = str(term)
+        return repr(text) if len(text) < 60 else repr(text[:57] + "...")
     return str(term)
 
 
@@ -67,18 +69,17 @@ def validate_graph(data: rdflib.Graph, shapes: rdflib.Graph | None = None) -> Va
     if conforms:
         return ValidationReport(True, [])
     assert isinstance(results, rdflib.Graph)
-    for prefix, namespace in PREFIXES.items():
-        results.bind(prefix, namespace, override=True)
     problems = []
     for result in results.subjects(rdflib.RDF.type, SH.ValidationResult):
-        focus = _short(results, results.value(result, SH.focusNode))
+        focus_node = results.value(result, SH.focusNode)
+        focus = _short(focus_node)
         path = results.value(result, SH.resultPath)
         message = results.value(result, SH.resultMessage) or results.value(result, SH.sourceConstraintComponent)
         value = results.value(result, SH.value)
-        where = f"{focus} {_short(results, path)}" if path is not None else focus
+        where = f"{focus} {_short(path)}" if path is not None else focus
         line = f"{where}: {message}"
-        if value is not None:
-            line += f" (value {_short(results, value)})"
+        if value is not None and value != focus_node:
+            line += f" (value {_short(value)})"
         problems.append(line)
     return ValidationReport(False, sorted(set(problems)))
 

@@ -360,7 +360,7 @@ class _Extractor:
                 for m in t.regex.finditer(s.reduced):
                     p, r, o = (_one(s, m.group(g)) for g in ("P", "R", "O"))
                     p = _as_person(p)
-                    if p and r and o and o.kind in {"O", "C"}:
+                    if p and r and o and o.kind in {"O", "C", "A"}:
                         self.positions.append((p, o, r.text, s.start, s.end, t.rule, CONFIDENCE["position"]))
                         found = True
             if found:

@@ -146,6 +146,7 @@ class BlockScanner:
         self.hard_stops = self.stops - self.inner_preps
         self.copulas = lex.set("copulas")
         self.conj = lex.set("conjunctions")
+        self.role_suffixes = lex.set("role_suffixes")
         self.shared_heads = lex.set("shared_heads")
         self.national = lex.set("national_adjectives")
 
@@ -471,6 +472,10 @@ class BlockScanner:
                 taken[x] = True
         return out
 
+    def _role_compound(self, word: str) -> bool:
+        """"regiondirektør", "socialborgmester", "nettverkskoordinator": a compound ending in a role word."""
+        return any(word.endswith(s) and len(word) > len(s) + 2 for s in self.role_suffixes)
+
     def _roles(self, sp: SpacyDoc, base: int, taken: list[bool]) -> list[Cand]:
         out = []
         toks = list(sp)
@@ -482,7 +487,7 @@ class BlockScanner:
             best = 0
             for n in (4, 3, 2, 1):
                 phrase = sp[i : i + n].text.lower() if i + n <= len(toks) else ""
-                if phrase and (phrase in self.roles or (n == 1 and phrase.endswith("minister"))):
+                if phrase and (phrase in self.roles or (n == 1 and self._role_compound(phrase))):
                     best = n
                     break
             if best and not any(taken[i : i + best]):

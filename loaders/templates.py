@@ -60,6 +60,7 @@ def compile_template(relation: str, index: int, source: str, conjunctions: list[
 
 def _literal(part: str) -> str:
     """Template text between slots: regex syntax as written, with '...' as a short gap of mention-free words."""
+    part = part.replace(" ,? ", " (?:, )?")  # an optional comma between two words
     return part.replace("... ", _GAP).replace("...", _GAP)
 
 
