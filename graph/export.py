@@ -55,7 +55,9 @@ def format_for_path(path: Path) -> str:
     suffix = Path(path).suffix.lower()
     if suffix not in _EXTENSIONS:
         known = ", ".join(sorted(_EXTENSIONS))
-        raise ExportError(f"cannot tell the RDF format of {path} from its extension; use one of {known} or name the format")
+        raise ExportError(
+            f"cannot tell the RDF format of {path} from its extension; use one of {known} or name the format"
+        )
     return _EXTENSIONS[suffix]
 
 

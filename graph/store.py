@@ -7,10 +7,12 @@ Why this shape:
 - The entities graph (`graph.vocab.ENTITIES_GRAPH`) is derived data: for every entity IRI typed in some document
   graph it holds the union of its types, exactly one `skos:prefLabel` (the longest name, ties alphabetically) and
   one `al:entityKey` per name (`graph.vocab.normalise`), which `lookup` reads through Oxigraph's object index.
-- Oxigraph lets one process open a store for writing (RocksDB's LOCK file). A second writer gets `StoreLocked`.
-  Readers (`read_only=True`) open without the lock and see the store as it was when they opened it. While a writer
-  is active, a reader can fail when the writer's compaction deletes a file it still needs (Oxigraph documents
-  read-only-while-writing as unsupported); that surfaces as `StoreError` saying to retry, never as wrong data.
+- Oxigraph lets one process open a store for writing (RocksDB's LOCK file). A second writer, in this process or
+  another, gets `StoreLocked`. Readers (`read_only=True`) open without the lock, also while a writer works, and
+  see the store as it was when they opened it (never half a batch). Oxigraph calls reading while another process
+  writes unsupported because the writer's compaction may delete a file the reader has not opened yet; a read that
+  hits this reopens the reader on the newer state and retries, and only then reports a `StoreError` saying to retry.
+- Each write ends with a flush, so the write-ahead log stays short and opening a store (or a reader) stays fast.
 - User strings never enter query text: `select` binds values with Oxigraph's substitutions or, where the query
   does not project the variable, with a `VALUES` block whose terms Oxigraph itself serialises.
 """
@@ -94,7 +96,6 @@ ENTITIES = ox.NamedNode(str(ENTITIES_GRAPH))
 
 DOC_PREFIX = BASE + "doc/"
 ID_PREFIX = BASE + "id/"
-_LABEL_PREDICATES = (SKOS_ALT, FOAF_NAME)
 _FACT_PREDICATES = (RDF_TYPE, SKOS_ALT, FOAF_NAME, AL_GENERATED)
 _MANAGED = (RDF_TYPE, SKOS_PREF, AL_KEY)  # what this module writes into the entities graph
 
@@ -106,8 +107,19 @@ _SEGMENT_KINDS = {"org": "Organisation", "alliance": "Alliance", "person": "Pers
 _INT_TYPES = {
     _XSD + t
     for t in (
-        "integer", "int", "long", "short", "byte", "nonNegativeInteger", "positiveInteger", "negativeInteger",
-        "nonPositiveInteger", "unsignedLong", "unsignedInt", "unsignedShort", "unsignedByte",
+        "integer",
+        "int",
+        "long",
+        "short",
+        "byte",
+        "nonNegativeInteger",
+        "positiveInteger",
+        "negativeInteger",
+        "nonPositiveInteger",
+        "unsignedLong",
+        "unsignedInt",
+        "unsignedShort",
+        "unsignedByte",
     )
 }
 _FLOAT_TYPES = {_XSD + "decimal", _XSD + "double", _XSD + "float"}
@@ -263,8 +275,7 @@ def open_store(location: str | os.PathLike[str] | None = None, *, read_only: boo
             raise StoreError(f"no store at {path}; run `alliances ingest` first")
     elif path.is_dir() and not is_store and any(path.iterdir()):
         raise StoreError(
-            f"{path} is a folder with other files in it, not an alliances store; "
-            "pass an empty or new folder to --store"
+            f"{path} is a folder with other files in it, not an alliances store; pass an empty or new folder to --store"
         )
     try:
         if read_only:
@@ -282,8 +293,7 @@ def open_store(location: str | os.PathLike[str] | None = None, *, read_only: boo
         raise StoreError(f"could not open the store at {path}: {message}") from e
     except (RuntimeError, ValueError) as e:
         raise StoreError(
-            f"could not open the store at {path}: {e}. "
-            "If another process is writing to it, retry when it is done."
+            f"could not open the store at {path}: {e}. If another process is writing to it, retry when it is done."
         ) from e
     return Store(inner, str(path), read_only=read_only)
 
@@ -348,6 +358,13 @@ def _entity_triples(iri: str, types: set[str], pref: str | None, keys: set[str])
         triples.add(ox.Triple(subject, SKOS_PREF, ox.Literal(pref)))
     triples.update(ox.Triple(subject, AL_KEY, ox.Literal(k)) for k in keys)
     return triples
+
+
+def _text(term: object) -> str:
+    """The lexical value of an IRI, literal or blank node (Oxigraph's `.value`)."""
+    if isinstance(term, (ox.NamedNode, ox.Literal, ox.BlankNode)):
+        return term.value
+    return str(term)
 
 
 def _is_doc_graph(graph: object) -> bool:
@@ -445,6 +462,7 @@ def _scan(query: str) -> Iterator[tuple[int, str]]:
 
 
 def _shape(query: str) -> _Shape:
+    """The query form, the SELECT projection and the brace that opens the WHERE group (None when not found)."""
     form = None
     depth = parens = 0
     select_end = None
@@ -459,7 +477,9 @@ def _shape(query: str) -> _Shape:
         elif token == "{":
             if depth == 0 and parens == 0:
                 if where_seen or form in ("SELECT", "ASK"):
-                    projection = query[select_end:index] if form == "SELECT" and select_end is not None else None
+                    projection: str | None = None
+                    if form == "SELECT" and select_end is not None:
+                        projection = query[select_end:index]
                     if where_seen and projection is not None:
                         projection = re.sub(r"(?i)\bWHERE\s*$", "", projection.rstrip())
                     return _Shape(form, projection, index)
@@ -557,7 +577,6 @@ def _reads(method: Callable[..., _R]) -> Callable[..., _R]:
     return wrapper
 
 
-
 class Store:
     """An open store. Use as a context manager, or call `close()` to release the write lock."""
 
@@ -568,7 +587,7 @@ class Store:
 
     # -- lifecycle
 
-    def __enter__(self) -> Store:
+    def __enter__(self) -> Store:  # noqa: PYI034 - Store is final
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -600,7 +619,9 @@ class Store:
     def _writable(self) -> ox.Store:
         db = self._db
         if self.read_only:
-            raise StoreError(f"the store at {self.location} was opened read-only; open it without read_only to change it")
+            raise StoreError(
+                f"the store at {self.location} was opened read-only; open it without read_only to change it"
+            )
         return db
 
     def _reopen(self) -> None:
@@ -632,10 +653,9 @@ class Store:
         for q in self._db.quads_for_pattern(None, DCT_SOURCE, ox.Literal(source), None):
             if _is_doc_graph(q.graph_name) and q.subject == q.graph_name:
                 stamps = [
-                    t.object.value
-                    for t in self._db.quads_for_pattern(q.subject, PROV_GENERATED, None, q.graph_name)
+                    _text(t.object) for t in self._db.quads_for_pattern(q.subject, PROV_GENERATED, None, q.graph_name)
                 ]
-                found.append((max(stamps, default=""), q.subject.value[len(DOC_PREFIX) :]))
+                found.append((max(stamps, default=""), _text(q.subject)[len(DOC_PREFIX) :]))
         return max(found)[1] if found else None
 
     def write_documents(self, batch: Sequence[DocumentWrite]) -> None:
@@ -670,8 +690,7 @@ class Store:
         missing = [d for d in ids if not self.has_document(d)]
         if missing:
             raise UnknownDocument(
-                f"no document {', '.join(missing)} in the store at {self.location}; "
-                "list the documents with `alliances documents`"
+                f"no document {', '.join(missing)} in the store at {self.location}; nothing was removed"
             )
         if ids:
             self._commit([_doc_node(d) for d in ids], [])
@@ -681,20 +700,20 @@ class Store:
         db = self._writable()
         dropped = list(dict.fromkeys(g for g in drops if db.contains_named_graph(g)))
 
-        # entities typed in a dropped graph: recompute from the document graphs that remain
+        # entities a dropped graph says something about: recompute them from the document graphs that remain
         dropped_facts: Counter[tuple[str, ox.NamedNode, object]] = Counter()
         for g in dropped:
             for predicate in _FACT_PREDICATES:
                 for q in db.quads_for_pattern(None, predicate, None, g):
                     if _is_entity(q.subject):
-                        dropped_facts[(q.subject.value, predicate, q.object)] += 1
+                        dropped_facts[(_text(q.subject), predicate, q.object)] += 1
         recompute = {iri for iri, _, _ in dropped_facts}
 
         # what the new quads say about entities
         added: dict[str, _Facts] = {}
         for q in inserts:
             if _is_doc_graph(q.graph_name) and q.predicate in _FACT_PREDICATES and _is_entity(q.subject):
-                added.setdefault(q.subject.value, _Facts()).add(q.predicate, q.object)
+                added.setdefault(_text(q.subject), _Facts()).add(q.predicate, q.object)
 
         remaining = self._document_facts(recompute, minus=dropped_facts)
         deletes: list[ox.Quad] = []
@@ -751,9 +770,11 @@ class Store:
             f'FILTER (STRSTARTS(STR(?g), "{DOC_PREFIX}")) }} }} GROUP BY ?e ?p ?o'
         )
         facts: dict[str, _Facts] = {}
-        for row in self._db.query(query):  # type: ignore[union-attr]
-            iri, predicate, obj = row["e"].value, row["p"], row["o"]
-            if int(row["n"].value) > minus.get((iri, predicate, obj), 0):
+        solutions = self._db.query(query)
+        assert isinstance(solutions, ox.QuerySolutions)
+        for row in solutions:
+            iri, predicate, obj = _text(row["e"]), row["p"], row["o"]
+            if int(_text(row["n"])) > minus.get((iri, predicate, obj), 0):
                 facts.setdefault(iri, _Facts()).add(predicate, obj)
         return facts
 
@@ -766,7 +787,7 @@ class Store:
         for predicate in _FACT_PREDICATES:
             for q in self._db.quads_for_pattern(None, predicate, None, None):
                 if _is_doc_graph(q.graph_name) and _is_entity(q.subject):
-                    facts.setdefault(q.subject.value, _Facts()).add(predicate, q.object)
+                    facts.setdefault(_text(q.subject), _Facts()).add(predicate, q.object)
         out = {}
         for iri, f in facts.items():
             triples = _entity_triples(iri, *_entity_state(f))
@@ -781,8 +802,8 @@ class Store:
         actual: dict[str, set[ox.Triple]] = {}
         for q in self._db.quads_for_pattern(None, None, None, ENTITIES):
             if q.predicate in _MANAGED:
-                actual.setdefault(str(to_python(q.subject)), set()).add(q.triple)
-        problems = []
+                actual.setdefault(_text(q.subject), set()).add(q.triple)
+        problems: list[str] = []
         for iri in sorted(set(expected) | set(actual)):
             missing = expected.get(iri, set()) - actual.get(iri, set())
             extra = actual.get(iri, set()) - expected.get(iri, set())
@@ -841,8 +862,10 @@ class Store:
                 raise StoreError(f"cannot bind {raw_name!r}: a variable name is letters, digits and _")
             if not re.search(rf"[?$]{name}(?![A-Za-z0-9_])", query):
                 raise StoreError(f"cannot bind ?{name}: the query has no variable ?{name}")
-            many = isinstance(value, (list, tuple, set, frozenset))
-            terms = [to_term(v) for v in (sorted(value, key=str) if isinstance(value, (set, frozenset)) else value)] if many else [to_term(value)]
+            if isinstance(value, (set, frozenset)):
+                value = sorted(value, key=str)
+            many = isinstance(value, (list, tuple))
+            terms = [to_term(v) for v in value] if isinstance(value, (list, tuple)) else [to_term(value)]
             if not many and (projected is None or name in projected):
                 substitutions[ox.Variable(name)] = terms[0]
             else:
@@ -854,7 +877,12 @@ class Store:
         at = shape.where_brace + 1
         return query[:at] + " " + " ".join(values) + " " + query[at:], substitutions
 
-    def _run(self, original: str, text: str, substitutions: Mapping[ox.Variable, object] | None = None) -> object:
+    def _run(
+        self,
+        original: str,
+        text: str,
+        substitutions: Mapping[ox.Variable, ox.NamedNode | ox.Literal | ox.BlankNode] | None = None,
+    ) -> ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples:
         try:
             return self._db.query(
                 text,
@@ -880,13 +908,14 @@ class Store:
         if isinstance(results, ox.QuerySolutions):
             payload = results.serialize(format=ox.QueryResultsFormat.JSON) or b""
             parsed = ox.parse_query_results(payload, ox.QueryResultsFormat.JSON)
+            assert isinstance(parsed, ox.QuerySolutions)
             names = [v.value for v in parsed.variables]
             rows = [{n: to_python(s[n]) for n in names} for s in parsed]
             return SparqlResult("select", names, rows, None, payload)
         if isinstance(results, ox.QueryBoolean):
             payload = results.serialize(format=ox.QueryResultsFormat.JSON) or b""
             return SparqlResult("ask", [], [], bool(results), payload)
-        triples = tuple(results)  # type: ignore[call-overload]
+        triples = tuple(results)
         names = ["subject", "predicate", "object"]
         rows = [dict(zip(names, (to_python(t.subject), to_python(t.predicate), to_python(t.object)))) for t in triples]
         return SparqlResult("construct", names, rows, None, b"", triples)
@@ -903,9 +932,9 @@ class Store:
         hits = []
         for q in db.quads_for_pattern(None, AL_KEY, ox.Literal(key), ENTITIES):
             subject = q.subject
-            labels = [t.object.value for t in db.quads_for_pattern(subject, SKOS_PREF, None, ENTITIES)]
-            types = [t.object.value for t in db.quads_for_pattern(subject, RDF_TYPE, None, ENTITIES)]
-            iri = subject.value
+            labels = [_text(t.object) for t in db.quads_for_pattern(subject, SKOS_PREF, None, ENTITIES)]
+            types = [_text(t.object) for t in db.quads_for_pattern(subject, RDF_TYPE, None, ENTITIES)]
+            iri = _text(subject)
             hits.append(EntityHit(iri, min(labels, default=""), _kind(iri, types)))
         return sorted(set(hits), key=lambda h: (h.label.casefold(), h.iri))
 
@@ -916,12 +945,13 @@ class Store:
         types: dict[str, set[str]] = {}
         for q in db.quads_for_pattern(None, RDF_TYPE, None, ENTITIES):
             if isinstance(q.subject, ox.NamedNode):
-                types.setdefault(q.subject.value, set()).add(q.object.value)
+                types.setdefault(q.subject.value, set()).add(_text(q.object))
         labels: dict[str, str] = {}
         for q in db.quads_for_pattern(None, SKOS_PREF, None, ENTITIES):
             if isinstance(q.subject, ox.NamedNode):
                 iri = q.subject.value
-                labels[iri] = min(labels.get(iri, q.object.value), q.object.value)
+                label = _text(q.object)
+                labels[iri] = min(labels.get(iri, label), label)
         return {iri: (labels.get(iri, ""), _kind(iri, ts)) for iri, ts in types.items()}
 
     # -- files

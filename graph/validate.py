@@ -50,7 +50,7 @@ def _short(term: object) -> str:
     if isinstance(term, rdflib.URIRef):
         for prefix, namespace in sorted(PREFIXES.items(), key=lambda item: -len(item[1])):
             if term.startswith(namespace) and len(term) > len(namespace):
-                return f"{prefix}:{term[len(namespace):]}"
+                return f"{prefix}:{term[len(namespace) :]}"
         return f"<{term}>"
     if isinstance(term, rdflib.Literal):
         text = str(term)
@@ -63,7 +63,10 @@ def validate_graph(data: rdflib.Graph, shapes: rdflib.Graph | None = None) -> Va
     from pyshacl import validate as shacl_validate
 
     conforms, results, _ = shacl_validate(
-        data, shacl_graph=shapes if shapes is not None else load_shapes(), inference="none", advanced=True,
+        data,
+        shacl_graph=shapes if shapes is not None else load_shapes(),
+        inference="none",
+        advanced=True,
         allow_warnings=True,
     )
     if conforms:

@@ -66,6 +66,7 @@ class _Extractor:
         sentences = self._reduce(blocks, sp_docs, per_block)
         self._templates(sentences)
         self._lists(blocks, per_block, sp_docs)
+        self._labelled_lines(blocks, per_block)
         self._positions(sentences)
         self._coreference()
         self._branches(sentences)
@@ -295,6 +296,27 @@ class _Extractor:
             return [next(a[0] for a in self.assertions if id(a[0]) == top)]
         title = [c for c in per_block[0] if c.kind == "O"] if per_block else []
         return title[:1]
+
+    def _labelled_lines(self, blocks: list[Block], per_block: list[list[Cand]]) -> None:
+        """Two or more lines in a row like "Fonde: Realdania, Lauritzen Fonden" list an alliance's members by sector."""
+        if self.main_alliance is None:
+            return
+        label = re.compile(r"^[^\W\d_][\w .&/-]{1,30}:\s+\S")
+        run: list[int] = []
+        for i, b in enumerate(blocks + [Block("paragraph", 0, 0)]):
+            line = self.doc.text[b.start : b.end].strip()
+            orgs = [c for c in per_block[i] if c.kind in {"O", "C"}] if i < len(blocks) else []
+            if i < len(blocks) and label.match(line) and orgs and not line.endswith(".") \
+                    and all(c.start > b.start + line.index(":") for c in orgs):
+                run.append(i)
+                continue
+            if len(run) >= 2:
+                for k in run:
+                    for c in per_block[k]:
+                        if c.kind in {"O", "C"}:
+                            self._assert(c, "memberOf", self.main_alliance, blocks[k].start, blocks[k].end,
+                                         "list:labelled-lines", 0.7, None)
+            run = []
 
     def _lead_in(self, line: str, cues: dict[str, list[str]], b: Block) -> str | None:
         words = line.split()

@@ -271,9 +271,8 @@ class BlockScanner:
         # ("Alliancen mod Hjemløshed")
         while i < j and i in sent_starts and (toks[i].text.lower() in self.lower_words | self.anaphora | self.stops
                                               or toks[i].text.lower() in self.lex.vocabulary()) \
-                and not is_acronym(toks[i].text) and not (
-                    i + 1 < j and toks[i + 1].lower_ in self.connectors
-                    and toks[i].lower_ in self.cues | self.prefixes | self.org_words):
+                and not is_acronym(toks[i].text) and not (i + 1 < j and toks[i].lower_ in self.cues | self.prefixes
+                                                          | self.org_words):
             i += 1
             while i < j and (toks[i].text.lower() in self.connectors or not is_cap(toks[i].text)):
                 i += 1
@@ -386,13 +385,21 @@ class BlockScanner:
         return any(low.endswith(s) and len(low) > len(s) + 2 for s in self.suffixes)
 
     def _absorb_acronym(self, sp: SpacyDoc, c: Cand, base: int) -> None:
-        """"Landsforeningen af VæreSteder (LVS)": the acronym in brackets is another name of the same entity."""
+        """A bracket right after a name belongs to it: "Landsforeningen af VæreSteder (LVS)" (an acronym, another
+        name), "ASI Trøndelag (Arena for Sosial Inkludering)" (the expansion), "Fattighuset (Oslo)" (a place)."""
         e = c.tok_end
-        if e + 2 < len(sp) + 1 and e + 2 <= len(sp) - 1 and sp[e].text == "(" and sp[e + 2].text == ")" \
-                and is_acronym(sp[e + 1].text):
-            c.names = [*(c.names or [c.text]), sp[e + 1].text]
-            c.tok_end = e + 3
-            c.end = base + sp[e + 2].idx + 1
+        if e >= len(sp) or sp[e].text != "(":
+            return
+        close = next((k for k in range(e + 1, min(e + 9, len(sp))) if sp[k].text == ")"), None)
+        if close is None or close == e + 1:
+            return
+        inner = sp[e + 1 : close]
+        if not is_cap(inner.text) or any(t.text in {",", ";", ":"} for t in inner):
+            return
+        if is_acronym(inner.text) or len(inner) > 1:
+            c.names = [*(c.names or [c.text]), inner.text]
+        c.tok_end = close + 1
+        c.end = base + sp[close].idx + 1
 
     def _shared_heads(self, toks: list, cands: list[Cand]) -> None:
         """"Odense og Aalborg Kommune" is two municipalities: a bare name coordinated with "Y Kommune" shares its head;

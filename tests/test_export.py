@@ -89,8 +89,14 @@ def test_export_unknown_format(toy_store):
 
 @pytest.mark.parametrize(
     "name, fmt",
-    [("a.ttl", "turtle"), ("a.TRIG", "trig"), ("a.nq", "nquads"), ("a.nt", "ntriples"), ("a.jsonld", "json-ld"),
-     ("a.rdf", "rdf-xml")],
+    [
+        ("a.ttl", "turtle"),
+        ("a.TRIG", "trig"),
+        ("a.nq", "nquads"),
+        ("a.nt", "ntriples"),
+        ("a.jsonld", "json-ld"),
+        ("a.rdf", "rdf-xml"),
+    ],
 )
 def test_export_format_for_path(name, fmt):
     assert format_for_path(Path(name)) == fmt
@@ -122,8 +128,12 @@ def test_export_import_replaces_document_graphs_and_recomputes_entities(toy_stor
     """A file's document graph replaces the store's graph of that name; its entities graph is recomputed."""
     edited = tmp_path / "edited.trig"
     text = toy_trig.read_text(encoding="utf-8")
-    edited.write_text(text.replace('skos:altLabel "Velux Fonden"', 'skos:altLabel "Velux Fonden" , "VELUX FONDEN A/S"')
-                      .replace('skos:prefLabel "Velux Fonden"', 'skos:prefLabel "Wrong"'), encoding="utf-8")
+    edited.write_text(
+        text.replace('skos:altLabel "Velux Fonden"', 'skos:altLabel "Velux Fonden" , "VELUX FONDEN A/S"').replace(
+            'skos:prefLabel "Velux Fonden"', 'skos:prefLabel "Wrong"'
+        ),
+        encoding="utf-8",
+    )
     toy_store.import_file(edited)
     assert [(h.label, h.kind) for h in toy_store.lookup("velux fonden a/s")] == [("VELUX FONDEN A/S", "Organisation")]
     assert toy_store.lookup("wrong") == []

@@ -135,9 +135,8 @@ def test_store_close_releases_lock_and_refuses_use(tmp_path):
 
 
 def test_store_second_writer_in_same_process_is_locked(tmp_path):
-    with open_store(tmp_path / "s"):
-        with pytest.raises(StoreLocked) as info:
-            open_store(tmp_path / "s")
+    with open_store(tmp_path / "s"), pytest.raises(StoreLocked) as info:
+        open_store(tmp_path / "s")
     message = str(info.value)
     assert str(tmp_path / "s") in message
     assert "another alliances process is writing to it; wait" in message
@@ -211,15 +210,25 @@ def test_store_entity_labels(toy_store):
 
 def test_store_write_new_document_refreshes_entities(toy_store):
     toy_store.write_documents(
-        [doc("d3", "corpus/d3.txt", {BL: (ORG + "Organization", ["BL – Danmarks Almene Boliger (landsorganisation)"]),
-                                     BASE + "id/org/lev": (AL + "NGO", ["LEV"])})]
+        [
+            doc(
+                "d3",
+                "corpus/d3.txt",
+                {
+                    BL: (ORG + "Organization", ["BL – Danmarks Almene Boliger (landsorganisation)"]),
+                    BASE + "id/org/lev": (AL + "NGO", ["LEV"]),
+                },
+            )
+        ]
     )
     assert toy_store.document_ids() == {"d1", "d2", "d3"}
     assert ("prefLabel", "BL – Danmarks Almene Boliger (landsorganisation)") in entity_triples(toy_store, BL)
     assert ("prefLabel", "BL – Danmarks Almene Boliger") not in entity_triples(toy_store, BL)
     assert ("entityKey", "bl danmarks almene boliger landsorganisation") in entity_triples(toy_store, BL)
     assert entity_triples(toy_store, BASE + "id/org/lev") == {
-        ("type", AL + "NGO"), ("prefLabel", "LEV"), ("entityKey", "lev")
+        ("type", AL + "NGO"),
+        ("prefLabel", "LEV"),
+        ("entityKey", "lev"),
     }
     assert toy_store.check_entities() == []
 
@@ -241,9 +250,17 @@ def test_store_replacing_a_document_drops_its_old_graph(toy_store):
 @pytest.mark.parametrize(
     "removed, bl_expected",
     [
-        (["d2"], {("type", ORG + "Organization"), ("type", AL + "HousingAssociation"),
-                  ("prefLabel", "BL – Danmarks Almene Boliger"), ("entityKey", "bl danmarks almene boliger"),
-                  ("entityKey", "bl"), ("entityKey", "danmarks almene boliger")}),
+        (
+            ["d2"],
+            {
+                ("type", ORG + "Organization"),
+                ("type", AL + "HousingAssociation"),
+                ("prefLabel", "BL – Danmarks Almene Boliger"),
+                ("entityKey", "bl danmarks almene boliger"),
+                ("entityKey", "bl"),
+                ("entityKey", "danmarks almene boliger"),
+            },
+        ),
         (["d1"], {("type", ORG + "Organization"), ("prefLabel", "BL"), ("entityKey", "bl")}),
         (["d1", "d2"], set()),
     ],
@@ -291,11 +308,15 @@ def test_store_generated_name_is_only_a_fallback(tmp_path):
     with open_store(tmp_path / "s") as store:
         first = doc("g1", "g1.txt", {iri: (AL + "Alliance", [])})
         g1 = ox.NamedNode(str(document_iri("g1")))
-        store.write_documents([DocumentWrite("g1", [*first.quads, ox.Quad(ox.NamedNode(iri), gen, ox.Literal("Samarbejde: A + B"), g1)])])
+        store.write_documents(
+            [DocumentWrite("g1", [*first.quads, ox.Quad(ox.NamedNode(iri), gen, ox.Literal("Samarbejde: A + B"), g1)])]
+        )
         assert entity_triples(store, iri) == {("type", AL + "Alliance"), ("prefLabel", "Samarbejde: A + B")}
         store.write_documents([doc("g2", "g2.txt", {iri: (AL + "Alliance", ["AB-pagten"])})])
         assert entity_triples(store, iri) == {
-            ("type", AL + "Alliance"), ("prefLabel", "AB-pagten"), ("entityKey", "ab pagten")
+            ("type", AL + "Alliance"),
+            ("prefLabel", "AB-pagten"),
+            ("entityKey", "ab pagten"),
         }
         assert store.check_entities() == []
 
@@ -303,10 +324,16 @@ def test_store_generated_name_is_only_a_fallback(tmp_path):
 def test_store_many_documents_in_one_batch(tmp_path):
     orgs = [BASE + f"id/org/o{i}" for i in range(40)]
     batch = [
-        doc(f"{i:04x}", f"src/{i}.txt",
-            {orgs[i % 40]: (ORG + "Organization", [f"Org {i % 40}", f"Organisation nummer {i % 40}"]),
-             orgs[(i * 7) % 40]: (AL + "NGO", [f"Org {(i * 7) % 40}"])},
-            edges=[(orgs[i % 40], ORG + "memberOf", orgs[(i * 7) % 40])], extra=i % 9)
+        doc(
+            f"{i:04x}",
+            f"src/{i}.txt",
+            {
+                orgs[i % 40]: (ORG + "Organization", [f"Org {i % 40}", f"Organisation nummer {i % 40}"]),
+                orgs[(i * 7) % 40]: (AL + "NGO", [f"Org {(i * 7) % 40}"]),
+            },
+            edges=[(orgs[i % 40], ORG + "memberOf", orgs[(i * 7) % 40])],
+            extra=i % 9,
+        )
         for i in range(300)
     ]
     with open_store(tmp_path / "s") as store:
@@ -315,9 +342,7 @@ def test_store_many_documents_in_one_batch(tmp_path):
         assert len(store.entity_labels()) == 40
         assert store.lookup("organisation nummer 7")[0].label == "Organisation nummer 7"
         assert store.check_entities() == []
-        assert len(store) == sum(len(w.quads) for w in batch) + sum(
-            len(t) for t in store.expected_entities().values()
-        )
+        assert len(store) == sum(len(w.quads) for w in batch) + sum(len(t) for t in store.expected_entities().values())
 
 
 @pytest.mark.parametrize(
@@ -355,8 +380,12 @@ def test_store_batch_is_one_transaction_when_the_update_fails_midway(toy_store, 
     monkeypatch.setattr(store_module, "_render_update", failing)
     new = doc("d2b", "corpus/da/ensomhed.txt", {BASE + "id/org/lev": (AL + "NGO", ["LEV"])}, extra=50)
     with pytest.raises(StoreError, match="nothing was written"):
-        toy_store.write_documents([DocumentWrite(new.doc_id, new.quads, replaces="d2"),
-                                   doc("d5", "d5.txt", {BL: (ORG + "Organization", ["BL!"])})])
+        toy_store.write_documents(
+            [
+                DocumentWrite(new.doc_id, new.quads, replaces="d2"),
+                doc("d5", "d5.txt", {BL: (ORG + "Organization", ["BL!"])}),
+            ]
+        )
     assert quad_set(toy_store) == before
     with pytest.raises(StoreError, match="nothing was written"):
         toy_store.remove_documents(["d1"])
@@ -419,6 +448,24 @@ def test_store_select_binds_iris(toy_store, bindings):
     ]
 
 
+@pytest.mark.parametrize(
+    "query",
+    [
+        "SELECT ?org ?alliance WHERE { ?org org:memberOf ?alliance } ORDER BY ?alliance",  # substituted
+        "SELECT * WHERE { ?org org:memberOf ?alliance } ORDER BY ?alliance",  # substituted
+        "SELECT ?alliance WHERE { ?org org:memberOf ?alliance } ORDER BY ?alliance",  # VALUES in the WHERE group
+        "SELECT (?alliance AS ?a) WHERE { ?org org:memberOf ?alliance } ORDER BY ?alliance",  # VALUES
+    ],
+)
+def test_store_select_binding_paths_agree(toy_store, query):
+    rows = toy_store.select(query, {"org": URIRef(BL)})
+    assert [next(v for k, v in row.items() if k != "org") for row in rows] == [
+        HJEM,
+        BASE + "id/alliance/folkebevaegelsen-mod-ensomhed",
+    ]
+    assert all(row.get("org", BL) == BL for row in rows)
+
+
 def test_store_select_python_values(toy_store):
     rows = toy_store.select(
         """SELECT ?start ?confidence ?amount ?currency ?missing WHERE {
@@ -479,7 +526,11 @@ def test_store_ask(toy_store):
 
 def test_store_sparql_select_over_union_of_graphs(toy_store):
     result = toy_store.sparql("SELECT ?label WHERE { id:org\\/bl skos:prefLabel ?label }")
-    assert (result.kind, result.variables, result.rows) == ("select", ["label"], [{"label": "BL – Danmarks Almene Boliger"}])
+    assert (result.kind, result.variables, result.rows) == (
+        "select",
+        ["label"],
+        [{"label": "BL – Danmarks Almene Boliger"}],
+    )
 
 
 @pytest.mark.parametrize(
@@ -487,8 +538,13 @@ def test_store_sparql_select_over_union_of_graphs(toy_store):
     [
         ("csv", b"n\r\n4\r\n"),
         ("tsv", b"?n\n4\n"),
-        ("json", b'{"head":{"vars":["n"]},"results":{"bindings":[{"n":{"type":"literal","value":"4",'
-                 b'"datatype":"http://www.w3.org/2001/XMLSchema#integer"}}]}}'),
+        (
+            "json",
+            (
+                b'{"head":{"vars":["n"]},"results":{"bindings":[{"n":{"type":"literal","value":"4",'
+                b'"datatype":"http://www.w3.org/2001/XMLSchema#integer"}}]}}'
+            ),
+        ),
     ],
 )
 def test_store_sparql_select_serializations(toy_store, fmt, expected):
@@ -509,9 +565,7 @@ def test_store_sparql_ask_and_construct(toy_store):
     construct = toy_store.sparql("CONSTRUCT { ?s al:funds ?o } WHERE { ?s al:funds ?o }")
     assert construct.kind == "construct"
     assert construct.rows == [{"subject": BASE + "id/org/velux-fonden", "predicate": AL + "funds", "object": HJEM}]
-    assert construct.serialize("ntriples") == (
-        f"<{BASE}id/org/velux-fonden> <{AL}funds> <{HJEM}> .\n".encode()
-    )
+    assert construct.serialize("ntriples") == (f"<{BASE}id/org/velux-fonden> <{AL}funds> <{HJEM}> .\n".encode())
     assert b"al:funds" in construct.serialize("turtle")
     with pytest.raises(StoreError, match="use turtle or ntriples"):
         construct.serialize("csv")
@@ -522,7 +576,11 @@ def test_store_sparql_ask_and_construct(toy_store):
 def test_store_sparql_describe(toy_store):
     result = toy_store.sparql(f"DESCRIBE <{BASE}id/person/rikke-hansen>")
     assert result.kind == "construct"
-    assert {"subject": BASE + "id/person/rikke-hansen", "predicate": str(PREF.value), "object": "Rikke Hansen"} in result.rows
+    assert {
+        "subject": BASE + "id/person/rikke-hansen",
+        "predicate": str(PREF.value),
+        "object": "Rikke Hansen",
+    } in result.rows
 
 
 @pytest.mark.parametrize(

@@ -34,33 +34,63 @@ def test_validate_toy_file_conforms(toy_trig, shapes):
 
 # (what to replace in toy.trig, with what, a phrase the report must contain)
 BROKEN = [
-    ('al:rule "member-verb" ; al:confidence 0.9 .\n  a:d1\\/m2', 'al:confidence 0.9 .\n  a:d1\\/m2',
-     "assertion/d1/m1> al:rule: an assertion names exactly one rule"),
-    ("al:confidence 0.8 ;\n      al:amount", "al:confidence 1.5 ;\n      al:amount",
-     "al:confidence: an assertion has exactly one confidence in [0, 1] (value '1.5')"),
-    ("al:evidenceStart 161 ; al:evidenceEnd 206", "al:evidenceStart 300 ; al:evidenceEnd 206",
-     "not after al:evidenceEnd"),
+    (
+        'al:rule "member-verb" ; al:confidence 0.9 .\n  a:d1\\/m2',
+        "al:confidence 0.9 .\n  a:d1\\/m2",
+        "assertion/d1/m1> al:rule: an assertion names exactly one rule",
+    ),
+    (
+        "al:confidence 0.8 ;\n      al:amount",
+        "al:confidence 1.5 ;\n      al:amount",
+        "al:confidence: an assertion has exactly one confidence in [0, 1] (value '1.5')",
+    ),
+    (
+        "al:evidenceStart 161 ; al:evidenceEnd 206",
+        "al:evidenceStart 300 ; al:evidenceEnd 206",
+        "not after al:evidenceEnd",
+    ),
     ("al:evidenceStart 109", 'al:evidenceStart "109"', "exactly one integer al:evidenceStart"),
-    ("a:d2\\/s1 a al:Assertion ; prov:wasDerivedFrom doc:d2 ;", "a:d2\\/s1 a al:Assertion ;",
-     "assertion/d2/s1> prov:wasDerivedFrom: an assertion is derived from exactly one al:Document"),
-    ("a:d2\\/s2 a al:Assertion ; prov:wasDerivedFrom doc:d2 ;", "a:d2\\/s2 a al:Assertion ; prov:wasDerivedFrom doc:d3 ;",
-     "an assertion is derived from exactly one al:Document"),
-    ("rdf:subject id:org\\/kirkens-korshaer ; rdf:predicate org:memberOf",
-     "rdf:subject id:org\\/kirkens-korshaer , id:org\\/bl ; rdf:predicate org:memberOf",
-     "assertion/d1/m2> rdf:subject: an assertion names exactly one subject"),
+    (
+        "a:d2\\/s1 a al:Assertion ; prov:wasDerivedFrom doc:d2 ;",
+        "a:d2\\/s1 a al:Assertion ;",
+        "assertion/d2/s1> prov:wasDerivedFrom: an assertion is derived from exactly one al:Document",
+    ),
+    (
+        "a:d2\\/s2 a al:Assertion ; prov:wasDerivedFrom doc:d2 ;",
+        "a:d2\\/s2 a al:Assertion ; prov:wasDerivedFrom doc:d3 ;",
+        "an assertion is derived from exactly one al:Document",
+    ),
+    (
+        "rdf:subject id:org\\/kirkens-korshaer ; rdf:predicate org:memberOf",
+        "rdf:subject id:org\\/kirkens-korshaer , id:org\\/bl ; rdf:predicate org:memberOf",
+        "assertion/d1/m2> rdf:subject: an assertion names exactly one subject",
+    ),
     ("rdf:predicate al:funds", "rdf:predicate al:rule", "one of the six relations"),
-    ("  id:org\\/velux-fonden al:funds id:alliance\\/alliancen-mod-hjemloeshed .\n", "",
-     "the edge this assertion supports"),
+    (
+        "  id:org\\/velux-fonden al:funds id:alliance\\/alliancen-mod-hjemloeshed .\n",
+        "",
+        "the edge this assertion supports",
+    ),
     ("org:heldBy id:person\\/rikke-hansen ; ", "", "a post is held by exactly one foaf:Person"),
     ("org:heldBy id:person\\/rikke-hansen", "org:heldBy id:org\\/bl", "a post is held by exactly one foaf:Person"),
     ('al:roleName "formand" ;', "", "a post has exactly one role name"),
-    ("org:postIn id:org\\/kirkens-korshaer", "org:postIn id:person\\/rikke-hansen",
-     "a post is in exactly one org:Organization"),
+    (
+        "org:postIn id:org\\/kirkens-korshaer",
+        "org:postIn id:person\\/rikke-hansen",
+        "a post is in exactly one org:Organization",
+    ),
     ('al:contentHash "d2" ;', "", "doc:d2 al:contentHash: a document has exactly one content hash"),
     ('dcterms:source "corpus/da/ensomhed.txt" ;', "", "a document has exactly one dcterms:source"),
-    ('skos:prefLabel "Velux Fonden"', 'skos:prefLabel "Velux Fonden" , "Velux"',
-     "id:org/velux-fonden skos:prefLabel: an entity has exactly one skos:prefLabel"),
-    ('skos:prefLabel "Ældre Sagen" ;', "", "id:org/aeldre-sagen skos:prefLabel: an entity has exactly one skos:prefLabel"),
+    (
+        'skos:prefLabel "Velux Fonden"',
+        'skos:prefLabel "Velux Fonden" , "Velux"',
+        "id:org/velux-fonden skos:prefLabel: an entity has exactly one skos:prefLabel",
+    ),
+    (
+        'skos:prefLabel "Ældre Sagen" ;',
+        "",
+        "id:org/aeldre-sagen skos:prefLabel: an entity has exactly one skos:prefLabel",
+    ),
 ]
 
 
