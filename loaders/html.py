@@ -79,8 +79,14 @@ def declared_charset(data: bytes) -> str | None:
     return match.group(1).decode("ascii") if match else None
 
 
+_PLAIN_ASCII = re.compile(r"[\t\n\r -~]*")
+
+
 def _collapse(text: str) -> str:
-    return " ".join(normalize(text).split())
+    """Normalise (entities may have brought back non-breaking spaces, soft hyphens …) and collapse whitespace."""
+    if not _PLAIN_ASCII.fullmatch(text):
+        text = normalize(text)
+    return " ".join(text.split())
 
 
 def _is_marked(el: lxml.html.HtmlElement, tokens: tuple[str, ...]) -> bool:

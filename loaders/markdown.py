@@ -20,7 +20,7 @@ from alliances.loaders.document import Block, BlockKind, Document
 from alliances.loaders.encoding import read_text
 from alliances.loaders.language import detect_language
 
-_ATX = re.compile(r"^ {0,3}(#{1,6})(?:[ \t]+(.*?))?(?:[ \t]+#+)?[ \t]*$")
+_ATX = re.compile(r"^ {0,3}(#{1,6})(?:[ \t]+|$)")
 _SETEXT = re.compile(r"^ {0,3}(=+|-+)[ \t]*$")
 _THEMATIC = re.compile(r"^ {0,3}([-*_])(?:[ \t]*\1){2,}[ \t]*$")
 _ITEM = re.compile(r"^([ \t]*)([-*+]|\d{1,9}[.)])(?:[ \t]+(.*)|[ \t]*$)")
@@ -29,22 +29,23 @@ _QUOTE = re.compile(r"^ {0,3}>[ \t]?")
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 _REFERENCE = re.compile(r"^ {0,3}\[[^\]]+\]:[ \t]*\S+")
 _TABLE_RULE = re.compile(r"^[ \t]*\|?[ \t]*:?-{3,}:?[ \t]*(?:\|[ \t]*:?-{3,}:?[ \t]*)*\|?[ \t]*$")
-_HARD_BREAK = re.compile(r"(?: {2,}|\\)$")
 
-# Inline markup, applied in this order.
+# Inline markup, applied in this order. Spans are bounded so that unclosed markup costs linear time, not quadratic.
 _ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")
-_CODE = re.compile(r"(`+)(.+?)\1")
-_LINKED_IMAGE = re.compile(r"\[!\[([^\]]*)\]\([^)]*\)\]\([^)]*\)")
-_IMAGE = re.compile(r"!\[[^\]]*\](?:\([^)]*\)|\[[^\]]*\])")
-_LINK = re.compile(r"\[([^\]]+)\]\((?:[^()\s]|\([^)]*\))*(?:\s+(?:\"[^\"]*\"|'[^']*'))?\s*\)")
-_REF_LINK = re.compile(r"\[([^\]]+)\]\[[^\]]*\]")
-_AUTOLINK = re.compile(r"<((?:https?|mailto|ftp):[^>\s]+)>")
+_CODE = re.compile(r"(`{1,8})(.{1,400}?)\1")
+_LINKED_IMAGE = re.compile(r"\[!\[([^\]]{0,400})\]\([^)]{0,2000}\)\]\([^)]{0,2000}\)")
+_IMAGE = re.compile(r"!\[[^\]]{0,400}\](?:\([^)]{0,2000}\)|\[[^\]]{0,400}\])")
+_LINK = re.compile(
+    r"\[([^\]]{1,400})\]\((?:[^()\s]|\([^()]{0,400}\)){0,2000}(?:[ \t]+(?:\"[^\"]{0,400}\"|'[^']{0,400}'))?[ \t]*\)"
+)
+_REF_LINK = re.compile(r"\[([^\]]{1,400})\]\[[^\]]{0,400}\]")
+_AUTOLINK = re.compile(r"<((?:https?|mailto|ftp):[^>\s]{1,2000})>")
 _BR = re.compile(r"<br\s*/?>", re.IGNORECASE)
-_TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9-]*(?:\s[^<>]*)?/?>|<!--.*?-->")
-_STRONG = re.compile(r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1")
-_EMPHASIS_STAR = re.compile(r"\*(?=\S)(.+?)(?<=\S)\*")
-_EMPHASIS_UNDERSCORE = re.compile(r"(?<![\w\\])_(?=\S)(.+?)(?<=\S)_(?!\w)")
-_STRIKE = re.compile(r"~~(?=\S)(.+?)(?<=\S)~~")
+_TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9-]{0,40}(?:\s[^<>]{0,1000})?/?>|<!--.{0,4000}?-->")
+_STRONG = re.compile(r"(\*\*|__)(?=\S)(.{1,400}?)(?<=\S)\1")
+_EMPHASIS_STAR = re.compile(r"\*(?=\S)(.{1,400}?)(?<=\S)\*")
+_EMPHASIS_UNDERSCORE = re.compile(r"(?<![\w\\])_(?=\S)(.{1,400}?)(?<=\S)_(?!\w)")
+_STRIKE = re.compile(r"~~(?=\S)(.{1,400}?)(?<=\S)~~")
 _ENTITY = {"&amp;": "&", "&lt;": "<", "&gt;": ">", "&quot;": '"', "&nbsp;": " ", "&shy;": ""}
 _PLACEHOLDER = re.compile("\ue000(\\d+)\ue001")
 
@@ -145,7 +146,11 @@ class _Reader:
                 self.flush()
                 continue
             if atx := _ATX.match(line):
-                self.add("heading", len(atx.group(1)), atx.group(2) or "")
+                content = line[atx.end() :].strip()
+                closing = content.rstrip("#")
+                if closing != content and (not closing or closing[-1] in " \t"):
+                    content = closing.strip()  # "## Partnere ##": the closing #'s are not text
+                self.add("heading", len(atx.group(1)), content)
                 self.item_indents = []
                 continue
             if (
@@ -181,7 +186,7 @@ class _Reader:
             else:
                 self.item_indents = []
                 self.pending = _Pending("paragraph", 0, [line.strip()])
-            if self.pending is not None and _HARD_BREAK.search(raw):  # a hard line break ends the block
+            if self.pending is not None and raw.endswith(("  ", "\\")):  # a hard line break ends the block
                 self.pending.lines[-1] = self.pending.lines[-1].rstrip().removesuffix("\\")
                 self.flush()
         self.flush()

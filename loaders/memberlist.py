@@ -364,6 +364,8 @@ def _alliance_rows(node: yaml.MappingNode, source: str) -> list[_Row]:
     return rows
 
 
+# libyaml's safe loader when PyYAML was built with it (much faster), else the pure-Python one; both are safe_load's.
+_SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _PLAIN_TAGS = frozenset(
     "tag:yaml.org,2002:" + name for name in ("str", "int", "float", "bool", "null", "map", "seq", "timestamp")
 )
@@ -396,7 +398,7 @@ def load_yaml(data: bytes, source: str) -> list[Document]:
     text, metadata = read_text(data, source)
     metadata["format"] = "yaml"
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        root = yaml.compose(text, Loader=_SAFE_LOADER)
     except yaml.MarkedYAMLError as e:
         mark = e.problem_mark or e.context_mark
         problem = e.problem or e.context or "syntax error"

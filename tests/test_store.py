@@ -247,6 +247,16 @@ def test_store_replacing_a_document_drops_its_old_graph(toy_store):
     assert toy_store.check_entities() == []
 
 
+def test_store_rewriting_a_document_replaces_its_graph(toy_store):
+    """Writing an id that is already there (a rebuild) replaces that graph instead of adding to it."""
+    toy_store.write_documents([doc("d1", "corpus/da/boligalliance.txt", {BL: (ORG + "Organization", ["BL"])})])
+    d1 = ox.NamedNode(str(document_iri("d1")))
+    assert len(list(toy_store._db.quads_for_pattern(None, None, None, d1))) == 5
+    assert entity_triples(toy_store, HJEM) == set()  # only d1 mentioned this alliance
+    assert ("prefLabel", "BL") in entity_triples(toy_store, BL)
+    assert toy_store.check_entities() == []
+
+
 @pytest.mark.parametrize(
     "removed, bl_expected",
     [
