@@ -146,23 +146,28 @@ def cli(ctx: click.Context, store_path: Path | None) -> None:
 # ---------------------------------------------------------------- ingest
 
 
+def build_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """--min-confidence and --curation, shared by every command that builds the graph."""
+    command = click.option(
+        "--curation",
+        type=click.Path(exists=True, dir_okay=False, path_type=Path),
+        envvar="ALLIANCES_CURATION",
+        help="A curation file of corrections (merges, removed edges, added edges) applied after extraction "
+        "[env: ALLIANCES_CURATION].",
+    )(command)
+    return click.option(
+        "--min-confidence",
+        type=click.FloatRange(0.0, 1.0),
+        default=0.0,
+        show_default=True,
+        help="Keep only assertions at least this confident.",
+    )(command)
+
+
 @cli.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
 @click.option("--strict", is_flag=True, help="Stop at the first file that cannot be read, and store nothing.")
-@click.option(
-    "--min-confidence",
-    type=click.FloatRange(0.0, 1.0),
-    default=0.0,
-    show_default=True,
-    help="Keep only assertions at least this confident.",
-)
-@click.option(
-    "--curation",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    envvar="ALLIANCES_CURATION",
-    help="A curation file of corrections (merges, removed edges, added edges) applied after extraction "
-    "[env: ALLIANCES_CURATION].",
-)
+@build_options
 @pass_app
 def ingest(app: App, paths: tuple[Path, ...], strict: bool, min_confidence: float, curation: Path | None) -> None:
     """Read texts (files or folders) into the store; a text already ingested is skipped.
@@ -211,19 +216,7 @@ def ingest(app: App, paths: tuple[Path, ...], strict: bool, min_confidence: floa
 
 
 @cli.command()
-@click.option(
-    "--min-confidence",
-    type=click.FloatRange(0.0, 1.0),
-    default=0.0,
-    show_default=True,
-    help="Keep only assertions at least this confident.",
-)
-@click.option(
-    "--curation",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    envvar="ALLIANCES_CURATION",
-    help="The curation file to apply [env: ALLIANCES_CURATION].",
-)
+@build_options
 @pass_app
 def rebuild(app: App, min_confidence: float, curation: Path | None) -> None:
     """Extract every stored document again with today's rules, lexicons and curation file.

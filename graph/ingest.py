@@ -65,11 +65,8 @@ def ingest(
     """Ingest files (see `loaders.registry.iter_sources` for folders) into the store."""
     cur = load_curation(curation)
     report = IngestReport()
-    docs: list[Document] = []
     extra = cur.document()
-    if extra is not None:
-        docs.append(extra)
-    pending: list[tuple[Document, str]] = []
+    pending: list[tuple[Document, str]] = [(extra, extra.source)] if extra is not None else []
     for path in sources:
         try:
             loaded = load(path)
@@ -83,19 +80,14 @@ def ingest(
             if note:
                 report.notes.append(f"{doc.source}: {note}")
             pending.append((doc, str(path)))
-        if not strict:
-            _flush_if_full(pending, store, cur, min_confidence, report, on_document)
-        elif on_document:
-            on_document(str(path))
-    pending = [(d, str(d.source)) for d in docs] + pending
-    write_documents(pending, store, cur, min_confidence, report, on_document if not strict else None)
+        if strict:  # nothing is written until every file has been read
+            if on_document:
+                on_document(str(path))
+        elif len(pending) >= BATCH:
+            write_documents(pending, store, cur, min_confidence, report, on_document)
+            pending = []
+    write_documents(pending, store, cur, min_confidence, report, None if strict else on_document)
     return report
-
-
-def _flush_if_full(pending, store, cur, min_confidence, report, on_document) -> None:  # type: ignore[no-untyped-def]
-    if len(pending) >= BATCH:
-        write_documents(list(pending), store, cur, min_confidence, report, on_document)
-        pending.clear()
 
 
 def write_documents(

@@ -67,13 +67,13 @@ class Resolver:
         return out
 
     def _iri(self, key: str, kind: str, names: tuple[str, ...]) -> str:
-        names = tuple(dict.fromkeys((self.curation.name_for(n) for n in names)))
+        names = tuple(dict.fromkeys(self.curation.name_for(n) for n in names))
         ordered = sorted(names, key=len, reverse=True)
         iri = None
         entry = next((gazetteer().get(normalise(n)) for n in ordered if gazetteer().get(normalise(n))), None)
-        if ":gaz:" in key or (entry is not None and entry.kind == ("Alliance" if kind == "Alliance" else "Organisation")):
-            if entry is not None:
-                iri = str(entity_iri(kind, slug(entry.name)))
+        same_kind = entry is not None and entry.kind == ("Alliance" if kind == "Alliance" else "Organisation")
+        if entry is not None and (":gaz:" in key or same_kind):
+            iri = str(entity_iri(kind, slug(entry.name)))  # the gazetteer's name: the same IRI in every run
         if iri is None:
             iri = self._known(kind, ordered)
         if iri is None:

@@ -28,6 +28,7 @@ import unicodedata
 from dataclasses import dataclass
 
 import charset_normalizer
+
 from alliances.loaders.registry import LoaderError
 
 MAX_BYTES = 20 * 1024 * 1024
@@ -178,14 +179,13 @@ def _decode_bytes(data: bytes, source: str, declared: str | None) -> Decoded:
         bad_line = _line_at(data, e.start)
         why = f"not valid UTF-8 (byte 0x{data[e.start]:02x} on line {bad_line})"
 
-    if declared:
-        enc = _canonical(declared)
-        if enc and not enc.startswith(("utf-16", "utf-32")):
-            found = _try_decode(data, enc)
-            if found is not None:
-                text, enc = found
-                note = f"{why}; decoded as {enc}, as the source declares; {_CONVERT.format(enc=enc)}"
-                return Decoded(text, enc, note)
+    declared_enc = _canonical(declared) if declared else None
+    if declared_enc and not declared_enc.startswith(("utf-16", "utf-32")):
+        found = _try_decode(data, declared_enc)
+        if found is not None:
+            text, enc = found
+            note = f"{why}; decoded as {enc}, as the source declares; {_CONVERT.format(enc=enc)}"
+            return Decoded(text, enc, note)
 
     text, enc = _detect(data, source, bad_line)
     return Decoded(text, enc, f"{why}; detected {enc}; {_CONVERT.format(enc=enc)}")

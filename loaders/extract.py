@@ -22,7 +22,7 @@ from alliances.loaders.assertions import Assertion, Extraction, Mention, Positio
 from alliances.loaders.document import Block, Document
 from alliances.loaders.lexicon import Lexicon, gazetteer, lexicon_for
 from alliances.loaders.mentions import DASHES, BlockScanner, Cand, is_acronym, is_cap, org_type_of
-from alliances.loaders.templates import MENTION_TOKEN, slot_mentions
+from alliances.loaders.templates import slot_mentions
 
 CONFIDENCE = {"template": 0.8, "list": 0.85, "agreement": 0.75, "branch": 0.7, "position": 0.8, "memberlist": 1.0}
 _WORD = re.compile(r"\w+", re.UNICODE)
@@ -321,7 +321,7 @@ class _Extractor:
     def _lead_in(self, line: str, cues: dict[str, list[str]], b: Block) -> str | None:
         words = line.split()
         short = len(words) <= 12 and not line.endswith(".")
-        if not (line.endswith(":") or line.endswith("?") or b.kind == "heading" or short):
+        if not (line.endswith((":", "?")) or b.kind == "heading" or short):
             return None
         low = " " + " ".join(_WORD.findall(line.lower())) + " "
         for relation in ("fundedBy", "foundedBy", "funds", "memberOf"):
@@ -618,7 +618,7 @@ def _one(s: _Sentence, group: str | None) -> Cand | None:
 
 
 def _strip_s(key: str) -> str:
-    return key[:-1] if key.endswith("s") else key
+    return key.removesuffix("s")
 
 
 def _strip_definite(word: str) -> str:
@@ -647,5 +647,3 @@ def _one_edit(a: str, b: str) -> bool:
         i += 1
     return a[i:] == b[i + 1 :]
 
-
-__all__ = ["extract", "MENTION_TOKEN"]

@@ -26,6 +26,7 @@ from importlib import resources
 
 import lxml.etree
 import lxml.html
+
 from alliances.loaders.document import Block, BlockKind, Document
 from alliances.loaders.encoding import decode, normalize
 from alliances.loaders.language import detect_language, language_from_tag

@@ -10,7 +10,6 @@ without any evidence is Danish, the language extraction falls back to.
 from __future__ import annotations
 
 import re
-from collections import Counter
 
 LANGUAGES = ("da", "nb", "sv", "en")
 DEFAULT = "da"
@@ -61,7 +60,7 @@ _TOKEN = re.compile(r"[^\W\d_]+")
 def language_scores(text: str) -> dict[str, float]:
     """Evidence per language: weighted counts of distinctive words, letters and endings in `text`."""
     lowered = text.casefold()
-    scores: Counter[str] = Counter({lang: 0.0 for lang in LANGUAGES})
+    scores: dict[str, float] = dict.fromkeys(LANGUAGES, 0.0)
     for token in _TOKEN.findall(lowered):
         langs = _WORDS.get(token)
         if langs:
@@ -76,7 +75,7 @@ def language_scores(text: str) -> dict[str, float]:
         count = lowered.count(letter)
         for lang in langs:
             scores[lang] += 0.5 * count / len(langs)
-    return dict(scores)
+    return scores
 
 
 def detect_language(text: str, hint: str | None = None) -> str:

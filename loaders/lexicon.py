@@ -187,7 +187,7 @@ def genitives(name: str) -> list[str]:
     return [name + "s", name + "'s", name + "’s"]
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def lexicon_for(lang: str) -> Lexicon:
     """The lexicon of a language; unknown languages (English, …) read with the Danish rules."""
     lang = lang if lang in LANGUAGES else "da"

@@ -35,6 +35,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 import yaml
+
 from alliances.loaders.document import Block, Document, Record
 from alliances.loaders.encoding import read_text
 from alliances.loaders.registry import LoaderError
@@ -322,7 +323,7 @@ def _is_alliance(node: yaml.Node) -> bool:
     return any(_ALLIANCE_KEY_OF.get(k) in _LIST_KEYS for k in keys)
 
 
-def _alliance_rows(node: yaml.MappingNode, source: str) -> list[_Row]:
+def _alliance_rows(node: yaml.MappingNode, source: str, notes: list[str]) -> list[_Row]:
     entries: dict[str, tuple[yaml.Node, yaml.Node]] = {}
     for key, key_node, value_node in _mapping(node, source):
         canonical = _ALLIANCE_KEY_OF.get(key)
@@ -347,7 +348,13 @@ def _alliance_rows(node: yaml.MappingNode, source: str) -> list[_Row]:
         for item in items:
             row_source = default_source
             if isinstance(item, yaml.MappingNode):
-                fields = {_FIELD_OF.get(k, _ALLIANCE_KEY_OF.get(k, k)): v for k, _, v in _mapping(item, source)}
+                fields: dict[str, yaml.Node] = {}
+                for k, key_node, v in _mapping(item, source):
+                    field = _FIELD_OF.get(k, _ALLIANCE_KEY_OF.get(k, k))
+                    if field in ("organisation", "alliance", "source"):
+                        fields[field] = v
+                    else:
+                        notes.append(f"line {_line(key_node)}: key {k!r} ignored (under {key}, the relation is fixed)")
                 name_node = fields.get("organisation") or fields.get("alliance")
                 if name_node is None:
                     raise LoaderError(source, _line(item), f"a {key} entry has no organisation", "Add: organisation:")
@@ -369,6 +376,28 @@ _SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _PLAIN_TAGS = frozenset(
     "tag:yaml.org,2002:" + name for name in ("str", "int", "float", "bool", "null", "map", "seq", "timestamp")
 )
+
+
+MAX_DEPTH = 32
+"""Deeper YAML is refused before it is composed: a member list is a few levels deep, and composing deep nesting
+recurses (libyaml's composer can even overflow the C stack)."""
+
+
+def _check_depth(text: str, source: str) -> None:
+    """Refuse nesting deeper than MAX_DEPTH, reading the event stream (which libyaml produces without recursion)."""
+    depth = 0
+    for event in yaml.parse(text, Loader=_SAFE_LOADER):
+        if isinstance(event, (yaml.SequenceStartEvent, yaml.MappingStartEvent)):
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise LoaderError(
+                    source,
+                    event.start_mark.line + 1 if event.start_mark else None,
+                    f"is nested more than {MAX_DEPTH} levels deep",
+                    "A member list needs a few levels: alliance, members, one mapping per member",
+                )
+        elif isinstance(event, (yaml.SequenceEndEvent, yaml.MappingEndEvent)):
+            depth -= 1
 
 
 def _check_tags(root: yaml.Node | None, source: str) -> None:
@@ -398,6 +427,7 @@ def load_yaml(data: bytes, source: str) -> list[Document]:
     text, metadata = read_text(data, source)
     metadata["format"] = "yaml"
     try:
+        _check_depth(text, source)
         root = yaml.compose(text, Loader=_SAFE_LOADER)
     except yaml.MarkedYAMLError as e:
         mark = e.problem_mark or e.context_mark
@@ -415,12 +445,14 @@ def load_yaml(data: bytes, source: str) -> list[Document]:
         if len(keys) == 1 and keys[0][0] in {"alliances", "allianser"}:
             root = keys[0][2]
     if isinstance(root, yaml.MappingNode):
-        rows = _alliance_rows(root, source)
+        rows = _alliance_rows(root, source, notes)
     elif isinstance(root, yaml.SequenceNode):
         for item in root.value:
             if not isinstance(item, yaml.MappingNode):
                 raise LoaderError(source, _line(item), "each entry should be a mapping (alliance:, organisation: …)")
-            rows.extend(_alliance_rows(item, source) if _is_alliance(item) else [_row_mapping(item, source, notes)])
+            rows.extend(
+                _alliance_rows(item, source, notes) if _is_alliance(item) else [_row_mapping(item, source, notes)]
+            )
     else:
         raise LoaderError(
             source,

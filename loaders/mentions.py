@@ -234,7 +234,7 @@ class BlockScanner:
                     continue
                 for k in range(j + 2, min(j + 12, len(toks))):
                     if toks[k].text in QUOTES_CLOSE:
-                        inner = sent.doc[toks[j].i + 1 : toks[k].i]
+                        inner = sent.doc[t.i + 1 : toks[k].i]
                         if is_cap(inner.text) and not any(taken[inner.start : inner.end]) and len(inner) >= 1:
                             out.append(Cand("A", base + inner.start_char, base + inner.end_char, inner.text,
                                             inner.start, inner.end, quoted=True, licensed=True))
@@ -369,9 +369,10 @@ class BlockScanner:
             return "P"
         if len(words) >= 2 and lows[0] in self.cues:
             return "A"
-        if any(lows[-1].endswith(s) and len(lows[-1]) >= len(s) for s in self.alliance_suffixes if len(s) >= 5):
-            if len(words) >= 2 or any(lows[-1].endswith(s) and len(lows[-1]) > len(s) + 2 for s in self.alliance_suffixes):
-                return "A"
+        ends_as_alliance = any(lows[-1].endswith(s) for s in self.alliance_suffixes if len(s) >= 5)
+        compound = any(lows[-1].endswith(s) and len(lows[-1]) > len(s) + 2 for s in self.alliance_suffixes)
+        if ends_as_alliance and (len(words) >= 2 or compound):
+            return "A"  # "Hjem til Alle alliancen", "Hjemløsealliancen"
         if any(self._org_head(w) for w in words) or (len(words) >= 2 and (
                 lows[0] in self.prefixes or any(w in self.org_words for w in lows))):
             return "O"

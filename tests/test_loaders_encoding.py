@@ -66,7 +66,7 @@ def test_encoding_declared_charset_is_used_when_the_bytes_are_not_utf8() -> None
 
 
 def test_encoding_valid_utf8_wins_over_a_wrong_declaration() -> None:
-    decoded = decode("Blå Kors får støtte".encode("utf-8"), "x.html", declared="windows-1252")
+    decoded = decode("Blå Kors får støtte".encode(), "x.html", declared="windows-1252")
     assert (decoded.text, decoded.encoding, decoded.note) == ("Blå Kors får støtte", "utf-8", "")
 
 

@@ -35,8 +35,10 @@ def test_html_press_release_main_text(press_release: Document) -> None:
         ("paragraph", "12. marts 2024", 0),
         (
             "paragraph",
-            "Kirkens Korshær, BL – Danmarks Almene Boliger og Lejerbo går sammen i en ny alliance, der skal skaffe "
-            "billige boliger til unge uden et sted at bo.",
+            (
+                "Kirkens Korshær, BL – Danmarks Almene Boliger og Lejerbo går sammen i en ny alliance, der skal skaffe "
+                "billige boliger til unge uden et sted at bo."
+            ),
             0,
         ),
         ("paragraph", "Alliancen faciliteres af Rådet for Socialt Udsatte.", 0),
@@ -101,7 +103,11 @@ def test_html_largest_article_without_main() -> None:
     assert layout(doc) == [
         ("title", "Nyheter", 0),
         ("heading", "Nytt nätverk mot hemlöshet", 2),
-        ("paragraph", "Stockholms Stadsmission och Convictus har startat ett nätverk för att fler ska få ett eget hem.", 0),
+        (
+            "paragraph",
+            "Stockholms Stadsmission och Convictus har startat ett nätverk för att fler ska få ett eget hem.",
+            0,
+        ),
         ("paragraph", "Arbetet stöds av Allmänna arvsfonden under tre år.", 0),
         ("item", "Kontakt", 1),
         ("item", "Stockholms Stadsmission", 1),
@@ -139,7 +145,11 @@ def test_html_xml_declaration_is_accepted() -> None:
 
 def test_html_first_h1_is_the_title_without_a_title_element() -> None:
     doc = page("<body><h1>Nyt partnerskab</h1><p>Hus Forbi og LVS.</p><h1>Endnu en</h1></body>")
-    assert layout(doc) == [("title", "Nyt partnerskab", 0), ("paragraph", "Hus Forbi og LVS.", 0), ("heading", "Endnu en", 1)]
+    assert layout(doc) == [
+        ("title", "Nyt partnerskab", 0),
+        ("paragraph", "Hus Forbi og LVS.", 0),
+        ("heading", "Endnu en", 1),
+    ]
     assert doc.metadata["title"] == "Nyt partnerskab"
 
 
@@ -173,7 +183,7 @@ def test_html_header_holding_the_h1_is_kept() -> None:
 def test_html_page_wrapped_in_one_form_is_kept() -> None:
     doc = page(
         '<body><form id="aspnetForm"><div id="content"><h2>Partnere</h2><ul><li>Blå Kors</li><li>SAND</li></ul>'
-        '<p>Alliancen blev stiftet i 2019 af en række organisationer på det sociale område.</p></div>'
+        "<p>Alliancen blev stiftet i 2019 af en række organisationer på det sociale område.</p></div>"
         '<form class="search"><input name="q"><p>Søg</p></form></form></body>'
     )
     assert layout(doc) == [
@@ -187,7 +197,7 @@ def test_html_page_wrapped_in_one_form_is_kept() -> None:
 @pytest.mark.parametrize(
     "hidden",
     [
-        '<div hidden>Skjult tekst</div>',
+        "<div hidden>Skjult tekst</div>",
         '<div aria-hidden="true">Skjult tekst</div>',
         '<div style="display: none">Skjult tekst</div>',
         '<div class="Cookie-Notice">Skjult tekst</div>',
@@ -209,9 +219,8 @@ def test_html_hidden_and_marked_elements_are_left_out(hidden: str) -> None:
 
 def test_html_boilerplate_list_is_data() -> None:
     tokens = boilerplate_tokens()
-    for token in ["cookie", "consent", "banner", "newsletter", "menu", "breadcrumb", "share", "social", "skip-link",
-                  "modal", "popup"]:
-        assert token in tokens
+    required = {"cookie", "consent", "banner", "newsletter", "menu", "breadcrumb", "share", "social", "skip-link"}
+    assert required | {"modal", "popup"} <= set(tokens)
 
 
 def test_html_definition_lists_and_nested_list_depth() -> None:

@@ -42,7 +42,16 @@ def test_language_text_evidence_beats_the_hint() -> None:
 
 @pytest.mark.parametrize(
     ("tag", "lang"),
-    [("da-DK", "da"), ("no", "nb"), ("nb_NO", "nb"), ("nn", "nb"), ("sv-SE", "sv"), ("en-US", "en"), ("de", None), ("", None)],
+    [
+        ("da-DK", "da"),
+        ("no", "nb"),
+        ("nb_NO", "nb"),
+        ("nn", "nb"),
+        ("sv-SE", "sv"),
+        ("en-US", "en"),
+        ("de", None),
+        ("", None),
+    ],
 )
 def test_language_from_tag(tag: str, lang: str | None) -> None:
     assert language_from_tag(tag) == lang

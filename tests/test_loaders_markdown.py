@@ -28,8 +28,10 @@ def test_markdown_news_item() -> None:
         ("title", "Ny alliance mod ungehjemløshed", 0),
         (
             "paragraph",
-            "Kirkens Korshær og BL – Danmarks Almene Boliger går sammen i en ny alliance, der faciliteres af Rådet "
-            "for Socialt Udsatte.",
+            (
+                "Kirkens Korshær og BL – Danmarks Almene Boliger går sammen i en ny alliance, der faciliteres af Rådet "
+                "for Socialt Udsatte."
+            ),
             0,
         ),
         ("heading", "Medlemmer", 2),

@@ -258,3 +258,15 @@ def test_memberlist_bad_yaml(text: str, line: int, message: str) -> None:
 def test_memberlist_yaml_recursive_anchor_does_not_loop() -> None:
     with pytest.raises(LoaderError):
         yaml_doc("alliance: A\nmembers: &m [BL, *m]\n")
+
+
+@pytest.mark.parametrize("text", ["[" * 100_000, "{a: " * 100_000, "- " * 100_000 + "x"])
+def test_memberlist_yaml_deep_nesting_is_refused_not_a_crash(text: str) -> None:
+    with pytest.raises(LoaderError, match="nested more than 32 levels deep"):
+        yaml_doc(text)
+
+
+def test_memberlist_yaml_member_mapping_keys_that_do_not_apply_are_noted() -> None:
+    doc = yaml_doc("alliance: Hjem til Alle\nmembers:\n  - navn: BL\n    relation: funds\n")
+    assert triples(doc) == [("BL", "memberOf", "Hjem til Alle", "")]
+    assert "line 4: key 'relation' ignored (under members, the relation is fixed)" in doc.metadata["notes"]

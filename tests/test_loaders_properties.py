@@ -12,6 +12,7 @@ from alliances.loaders.registry import LoaderError, load_bytes
 KINDS = ["text", "html", "markdown", "csv", "yaml"]
 
 # Pieces the loaders react to, so random input reaches their parsers and not only the decoder.
+# fmt: off
 MARKUP = st.sampled_from(
     [
         "<p>", "</p>", "<br>", "<li>", "<ul>", "</ul>", "<table><tr><td>", "</td><td>", "<h1>", "<h2>", "</h2>",
@@ -22,6 +23,7 @@ MARKUP = st.sampled_from(
         "Kirkens Korshær", "medlem", "stifter", "æøå", "äö", "=SUM(1)", "\x00", "\ufeff", "\u0301",
     ]
 )
+# fmt: on
 TEXTISH = st.lists(st.one_of(MARKUP, st.text(max_size=20)), max_size=40).map("".join)
 ENCODINGS = st.sampled_from(["utf-8", "utf-8-sig", "utf-16", "cp1252", "latin-1"])
 

@@ -107,7 +107,10 @@ def test_registry_load_bytes_refuses_an_unknown_kind() -> None:
 @pytest.mark.parametrize(
     ("error", "expected"),
     [
-        (LoaderError("a.csv", 3, "the organisation cell is empty", "Fill it in"), "a.csv:3: the organisation cell is empty. Fill it in."),
+        (
+            LoaderError("a.csv", 3, "the organisation cell is empty", "Fill it in"),
+            "a.csv:3: the organisation cell is empty. Fill it in.",
+        ),
         (LoaderError("a.txt", None, "is empty"), "a.txt: is empty."),
         (LoaderError("a.txt", 1, "is empty.", "Check it."), "a.txt:1: is empty. Check it."),
     ],

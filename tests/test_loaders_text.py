@@ -23,8 +23,10 @@ def test_text_press_release_layout() -> None:
         ("paragraph", "12. marts 2024"),
         (
             "paragraph",
-            "Kirkens Korshær og BL – Danmarks Almene Boliger går sammen i en ny alliance. "
-            "Alliancen faciliteres af Rådet for Socialt Udsatte.",
+            (
+                "Kirkens Korshær og BL – Danmarks Almene Boliger går sammen i en ny alliance. "
+                "Alliancen faciliteres af Rådet for Socialt Udsatte."
+            ),
         ),
         ("heading", "Medlemmer"),
         ("item", "Kirkens Korshær"),
@@ -122,6 +124,6 @@ def test_text_legacy_encoding_is_read_and_reported() -> None:
 
 
 def test_text_document_id_is_the_content_hash() -> None:
-    (a,) = load_bytes("Hus Forbi\nTekst".encode(), "a.txt", "text")
-    (b,) = load_bytes("Hus Forbi\r\nTekst".encode(), "b.txt", "text")
+    (a,) = load_bytes(b"Hus Forbi\nTekst", "a.txt", "text")
+    (b,) = load_bytes(b"Hus Forbi\r\nTekst", "b.txt", "text")
     assert a.id == b.id and a.source != b.source
