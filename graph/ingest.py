@@ -76,9 +76,10 @@ def ingest(
             report.skipped.append((str(path), str(e)))
             loaded = []
         for doc in loaded:
-            note = doc.metadata.get("encoding_note")
-            if note:
-                report.notes.append(f"{doc.source}: {note}")
+            for key in ("encoding_note", "parse_note", "notes"):  # what the loader noticed, for the user to see
+                note = doc.metadata.get(key)
+                if note:
+                    report.notes.append(f"{doc.source}: {note}")
             pending.append((doc, str(path)))
         if strict:  # nothing is written until every file has been read
             if on_document:
