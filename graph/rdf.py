@@ -33,8 +33,6 @@ def _n(iri: object) -> ox.NamedNode:
 
 
 def _lit(value: object) -> ox.Literal:
-    if isinstance(value, bool):
-        return ox.Literal(str(value).lower(), datatype=ox.NamedNode(XSD + "boolean"))
     if isinstance(value, int):
         return ox.Literal(str(value), datatype=ox.NamedNode(XSD + "integer"))
     if isinstance(value, float):

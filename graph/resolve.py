@@ -3,7 +3,7 @@
 An entity's IRI comes, in this order, from: the curation file (a coordinator merged two names); the gazetteer
 (the same organisation gets the same IRI in every run and every corpus); an entity already in the store or
 earlier in this ingest with one of the same names ("BL" in one text, "BL – Danmarks Almene Boliger" in the
-next); else a new IRI from the fullest name. National branches have names of their own ("SOS Børnebyerne
+next); else a new IRI from the fullest name. National branches have names of their own ("Red Barnet
 Danmark") and so stay distinct from their parent.
 """
 

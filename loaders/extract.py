@@ -3,7 +3,7 @@
 The steps, in order:
 1. layout: the loader's blocks (title, headings, list items, paragraphs), or the lines of the text;
 2. mentions per block (`mentions.BlockScanner`), then every name found anywhere found again everywhere
-   ("Heimstaden" at the start of a sentence is the Heimstaden named elsewhere);
+   ("Realdania" at the start of a sentence is the Realdania named elsewhere);
 3. member lists: a lead-in line or heading that speaks of members/partners/recipients, and the items under it;
 4. relation templates over each sentence reduced to mention slots (`templates`), with alliance anaphora
    ("partnerskabet", "alliancen") bound to the alliance the text last named;
@@ -361,7 +361,7 @@ class _Extractor:
         first_word = head.split()[0].lower() if head else ""
         if head and len(head.split()) <= 8 and (name_end < len(line) or len(words) <= 8) \
                 and first_word not in self.lex.vocabulary() and first_word not in self.lower_words \
-                and head.lower() not in {w.lower() for w in self.lex.rules["not_names"]}:
+                and head.lower() not in self.lex.set("not_names"):
             return self._new_cand(b, line.index(head), line.index(head) + len(head), "O")
         return None
 

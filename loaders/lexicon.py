@@ -95,7 +95,7 @@ _COUNTRIES = ("Danmark", "Norge", "Sverige", "Finland", "Island", "Denmark", "No
 
 
 def _is_branch_of(name: str, alias: str) -> bool:
-    """A national branch ("Heimstaden Danmark") never takes its parent's name ("Heimstaden") as an alias."""
+    """A national branch ("Red Barnet Danmark") never takes its parent's name ("Red Barnet") as an alias."""
     n, a = normalise(name), normalise(alias)
     return any(n in (f"{a} {c.lower()}", f"{a} i {c.lower()}") for c in _COUNTRIES)
 

@@ -4,7 +4,7 @@ names, persons, amounts and role words.
 A name is *licensed* as an organisation when something about it says so (the gazetteer, a suffix such as
 -fonden or Kommune, an acronym, a prefix such as Landsforeningen). Other capitalised runs stay *candidates*
 (kind "C"): they become organisations only when a relation template or a member list uses them, which is how
-brand-like names that no suffix reveals ("Heimstaden", "Falck") get in without letting every capitalised
+brand-like names that no suffix reveals ("Realdania", "Fretex") get in without letting every capitalised
 word in.
 """
 
@@ -66,7 +66,7 @@ _CAMEL = re.compile(r"[a-zæøåäöü][A-ZÆØÅÄÖÜ]")
 
 
 def has_inner_capital(text: str) -> bool:
-    """CamelCase brand names ("MentorDanmark", "VæreSteder"), not hyphenated words ("SOS-mor", "Guinea-Bissau")."""
+    """CamelCase brand names ("PostkodStiftelsen", "HjärtLung"), not hyphenated words ("Nav-sjef", "Guinea-Bissau")."""
     return len(text) > 3 and text[0].isupper() and bool(_CAMEL.search(text))
 
 
@@ -142,6 +142,11 @@ class BlockScanner:
         self.role_mods = lex.set("role_modifiers")
         self.given = given_names()
         self.countries = set(lex.rules.get("countries", {}))
+        # computed once per document, not per token: words that are common when a sentence starts with them, and
+        # words that head a name however it starts
+        self.common = lowercase_words | self.anaphora | self.stops
+        self.name_heads = self.cues | self.prefixes | self.org_words
+        self.vocabulary = lex.vocabulary()
         self.inner_preps = lex.set("alliance_preps") | {"i", "af", "av", "med", "mod", "mot", "för", "til", "till"}
         self.hard_stops = self.stops - self.inner_preps
         self.copulas = lex.set("copulas")
@@ -172,7 +177,7 @@ class BlockScanner:
             add(c)
         i = 0
         while i < len(toks):
-            if taken[i] or not self._starts_name(toks, i, sent_starts):
+            if taken[i] or not self._starts_name(toks, i):
                 i += 1
                 continue
             c = self._cap_run(sp, i, base, taken, sent_starts)
@@ -241,7 +246,7 @@ class BlockScanner:
                         break
         return out
 
-    def _starts_name(self, toks: list, i: int, sent_starts: set[int]) -> bool:
+    def _starts_name(self, toks: list, i: int) -> bool:
         t = toks[i].text
         if not is_cap(t) or not any(c.isalpha() for c in t) or t.lower() in self.not_names:
             return False
@@ -269,10 +274,8 @@ class BlockScanner:
         # a sentence-initial word that the text also writes in lower case, or that the rules use as a word
         # ("Sekretariatet ligger hos …"), is a common word, not a name — unless a name continues through it
         # ("Alliancen mod Hjemløshed")
-        while i < j and i in sent_starts and (toks[i].text.lower() in self.lower_words | self.anaphora | self.stops
-                                              or toks[i].text.lower() in self.lex.vocabulary()) \
-                and not is_acronym(toks[i].text) and not (i + 1 < j and toks[i].lower_ in self.cues | self.prefixes
-                                                          | self.org_words):
+        while i < j and i in sent_starts and (toks[i].lower_ in self.common or toks[i].lower_ in self.vocabulary) \
+                and not is_acronym(toks[i].text) and not (i + 1 < j and toks[i].lower_ in self.name_heads):
             i += 1
             while i < j and (toks[i].text.lower() in self.connectors or not is_cap(toks[i].text)):
                 i += 1
@@ -337,7 +340,7 @@ class BlockScanner:
         return j
 
     def _extend_branch(self, sp: SpacyDoc, c: Cand, base: int) -> None:
-        """"SOS Børnebyerne Danmark", "Heimstaden i Danmark": a country after a name makes it a national branch,
+        """"Red Barnet Danmark", "Røde Kors i Norge": a country after a name makes it a national branch,
         a distinct organisation (part of the one named without the country)."""
         e = c.tok_end
         if e < len(sp) and sp[e].text in self.countries:
@@ -345,7 +348,7 @@ class BlockScanner:
         elif e + 1 < len(sp) and sp[e].lower_ == "i" and (sp[e + 1].text in self.countries or (
                 c.entry is not None and is_cap(sp[e + 1].text) and sp[e + 1].is_alpha
                 and (e + 2 >= len(sp) or not is_cap(sp[e + 2].text)))):
-            n = 2  # "Heimstaden i Danmark", "Kirkens Bymisjon i Kristiansand": a national or local branch
+            n = 2  # "Røde Kors i Norge", "Kirkens Bymisjon i Kristiansand": a national or local branch
         else:
             return
         if c.text.split()[-1] in self.countries:
