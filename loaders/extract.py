@@ -254,6 +254,9 @@ class _Extractor:
             b = blocks[i]
             line = text[b.start : b.end].strip()
             relation = self._lead_in(line, cues, b) if b.kind != "item" else None
+            if relation is None and b.kind != "item" and ":" in line:
+                # "… Disse er med i partnerskapet: KS, Oslo kommune og Redd Barna.": the sentence before the colon
+                relation = self._lead_in(re.split(r"[.!?]\s", line[: line.index(":")])[-1] + ":", cues, b)
             if relation is None:
                 i += 1
                 continue

@@ -21,6 +21,7 @@ from alliances.loaders.lexicon import GazetteerEntry, Lexicon, gazetteer, given_
 QUOTES_OPEN = {'"', "”", "“", "«", "‘", "’", "„", "'"}
 QUOTES_CLOSE = {'"', "”", "“", "»", "’", "‘", "'"}
 DASHES = {"-", "–", "—"}
+BREADCRUMBS = {"›", "|", ">", "»"}
 _AMOUNT = re.compile(
     r"(?<![\w.,])(?P<num>\d{1,3}(?:[.\s]\d{3})+(?:,\d+)?|\d+(?:,\d+)?)\s*"
     r"(?P<scale>mio\.|mio|mill\.|mill|millioner|million|miljoner|miljon|mia\.|mia|mrd\.|mrd|milliarder|milliard|"
@@ -128,6 +129,7 @@ class BlockScanner:
         self.lex = lex
         self.lower_words = lowercase_words  # every lower-case word of the document: tells common words from names
         self.not_names = {w.lower() for w in lex.rules.get("not_names", [])}
+        self.function_words = lex.set("function_words")
         self.connectors = lex.set("name_connectors")
         self.stops = lex.set("name_stops")
         self.suffixes = sorted(lex.set("org_suffixes"), key=len, reverse=True)
@@ -160,6 +162,7 @@ class BlockScanner:
         taken = [False] * len(toks)
         # the first word of a sentence, also after a dash or an opening quote
         sent_starts = {next((t.i for t in s if t.is_alpha), s.start) for s in sp.sents}
+        sent_starts |= {t.i + 1 for t in sp if t.text in BREADCRUMBS}  # "Hjem › Om oss › Om nettverket"
         cands: list[Cand] = []
 
         def add(c: Cand) -> None:
@@ -189,6 +192,8 @@ class BlockScanner:
             add(c)
             i = c.tok_end
         for c in self._descriptive(sp, base, taken):
+            # its bracketed acronym was found on its own before: "(NIA)" belongs to the name now
+            cands[:] = [x for x in cands if not (c.tok_start <= x.tok_start and x.tok_end <= c.tok_end)]
             add(c)
         for c in self._roles(sp, base, taken):
             add(c)
@@ -250,6 +255,8 @@ class BlockScanner:
         t = toks[i].text
         if not is_cap(t) or not any(c.isalpha() for c in t) or t.lower() in self.not_names:
             return False
+        if t.lower() in self.function_words and not (i + 1 < len(toks) and is_cap(toks[i + 1].text)):
+            return False
         # "Formand i Hus Forbi", "Daglig leder i …": a role, found by the role finder
         return not any(toks[i : i + n] and " ".join(x.lower_ for x in toks[i : i + n]) in self.roles for n in (1, 2, 3))
 
@@ -293,19 +300,22 @@ class BlockScanner:
                 j = k
                 words = [t.text for t in toks[i:j]]
                 lows = [w.lower() for w in words]
-        # "Nasjonalt partnerskap for barnefamilier med lav inntekt", "Nätverket Tryggare boende": an alliance name
-        # headed by its cue word continues in lower case
-        if lows[0] in self.cues or (len(lows) > 1 and lows[1] in self.cues and lows[0] in self.national):
-            j = self._continue_lower(toks, j, taken, multi=len(words) >= 2)
-            words = [t.text for t in toks[i:j]]
-            lows = [w.lower() for w in words]
-        # "Hjem til Alle alliancen": a lower-case alliance word right after the name belongs to it
-        if j < len(toks) and toks[j].lower_ in self.alliance_suffixes and not taken[j]:
+        # "Hjem til Alle alliancen", "Nasjonalt partnerskap": a lower-case alliance word right after the name
+        # belongs to it (not after a common word: "Om nettverket" is a heading)
+        if j < len(toks) and toks[j].lower_ in self.alliance_suffixes and not taken[j] \
+                and not (j - i == 1 and lows[0] in self.common | self.inner_preps and lows[0] not in self.national):
             j += 1
             words.append(toks[j - 1].text)
             lows.append(toks[j - 1].lower_)
+        # "Nasjonalt partnerskap for barnefamilier med lav inntekt", "Nätverket Tryggare boende": an alliance name
+        # headed by its cue word continues in lower case
+        if lows[0] in self.cues or (len(lows) == 2 and lows[1] in self.cues and lows[0] in self.national):
+            j = self._continue_lower(toks, j, taken, multi=len(words) >= 2 and lows[-1] not in self.cues)
+            words = [t.text for t in toks[i:j]]
+            lows = [w.lower() for w in words]
         span = sp[i:j]
-        if len(lows) == 1 and (lows[0] in self.cues or lows[0] in self.anaphora or lows[0] in self.not_names):
+        if len(lows) == 1 and (lows[0] in self.cues or lows[0] in self.anaphora or lows[0] in self.not_names
+                               or lows[0] in self.stops or lows[0] in self.inner_preps):
             return None
         kind = self._classify(words, lows)
         if kind is None:
@@ -370,7 +380,7 @@ class BlockScanner:
             is_cap(w) or w in {"-"} for w in words
         ) and not any(self._org_head(w) for w in words[1:]):
             return "P"
-        if len(words) >= 2 and lows[0] in self.cues:
+        if len(words) >= 2 and (lows[0] in self.cues or (lows[0] in self.national and lows[1] in self.cues)):
             return "A"
         ends_as_alliance = any(lows[-1].endswith(s) for s in self.alliance_suffixes if len(s) >= 5)
         compound = any(lows[-1].endswith(s) and len(lows[-1]) > len(s) + 2 for s in self.alliance_suffixes)
@@ -470,16 +480,24 @@ class BlockScanner:
             if taken[i] or t.lower_ not in self.descriptive or i + 2 >= len(toks) or toks[i + 1].lower_ not in self.preps:
                 continue
             k = i + 2
-            while k < len(toks) and k - i <= 7 and not taken[k] and toks[k].is_alpha and toks[k].text.islower() \
-                    and (toks[k].lower_ not in self.stops or toks[k].lower_ in {"og", "och"}):
+            while k < len(toks) and k - i <= 8 and not taken[k] and toks[k].is_alpha and toks[k].text.islower() \
+                    and (toks[k].lower_ not in self.hard_stops or toks[k].lower_ in {"og", "och"}):
+                if toks[k].lower_ in {"og", "och"} and k + 1 < len(toks) and (
+                        toks[k + 1].lower_ in self.inner_preps or toks[k + 1].lower_ in self.descriptive):
+                    break  # "… for udsatte voksne og i netværket …": a second phrase, not this name
                 k += 1
-            while k > i + 2 and toks[k - 1].lower_ in self.stops:
+            while k > i + 2 and (toks[k - 1].lower_ in self.stops or toks[k - 1].lower_ in self.inner_preps):
                 k -= 1
             if k <= i + 2:
                 continue
             span = sp[i:k]
-            out.append(Cand("A", base + span.start_char, base + span.end_char, span.text, i, k, descriptive=True))
-            for x in range(i, k):
+            c = Cand("A", base + span.start_char, base + span.end_char, span.text, i, k, descriptive=True)
+            # "Nettverket for inkludering i arbeidslivet (NIA)", or alone on a title line: a proper name
+            self._absorb_acronym(sp, c, base)
+            if is_cap(t.text) and (c.names or (i == 0 and k == len(toks))):
+                c.descriptive, c.licensed = False, True
+            out.append(c)
+            for x in range(i, c.tok_end):
                 taken[x] = True
         return out
 
