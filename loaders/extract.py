@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from alliances.graph.vocab import normalise
 from alliances.loaders.assertions import Assertion, Extraction, Mention, Position
 from alliances.loaders.document import Block, Document
-from alliances.loaders.lexicon import Lexicon, gazetteer, lexicon_for
+from alliances.loaders.lexicon import Lexicon, gazetteer, lexicon_for, places
 from alliances.loaders.mentions import DASHES, BlockScanner, Cand, is_acronym, is_cap, org_type_of
 from alliances.loaders.templates import slot_mentions
 
@@ -481,12 +481,14 @@ class _Extractor:
                 rule = "branch:country"
             elif local:  # "Kirkens Bymisjon i Kristiansand"
                 parent, rule = by_name.get(local.group(1)), "branch:local"
+            elif len(words) >= 2 and c.text.split()[-1] in places():  # "NAV Oslo", "Kirkens Bymisjon Bergen"
+                parent, rule = by_name.get(" ".join(words[:-1])), "branch:town"
             elif len(words) >= 2 and words[0].endswith("s") and c.text.split()[-1].islower():
                 parent, rule = by_name.get(words[0][:-1]), "branch:genitive"  # "Frelsesarmeens rusomsorg"
             else:
                 continue
             if parent is None:
-                parent = self._gazetteer_parent(c, " ".join(words[:-1]) if rule == "branch:country" else (
+                parent = self._gazetteer_parent(c, " ".join(words[:-1]) if rule in {"branch:country", "branch:town"} else (
                     local.group(1) if local else words[0][:-1]))
             if parent is not None and parent.key != c.key:
                 self._assert(c, "partOf", parent, c.start, c.end, rule, CONFIDENCE["branch"], None)

@@ -91,6 +91,22 @@ def given_names() -> frozenset[str]:
     )
 
 
+_PLACE_HEADS = re.compile(r"\s+(?:Regionskommune|Kommune|kommune|kommun|Kommun|stad|Stad|fylkeskommune)$")
+
+
+@functools.lru_cache(maxsize=1)
+def places() -> frozenset[str]:
+    """Towns and cities, as the municipalities of the gazetteer name them ("Oslo kommune" → "Oslo"): a place right
+    after an organisation's name names its local branch ("NAV Oslo", "Kirkens Bymisjon Bergen")."""
+    out = set()
+    for entry in set(gazetteer().values()):
+        if entry.type == "Municipality":
+            place = _PLACE_HEADS.sub("", entry.name)
+            if place != entry.name and " " not in place:
+                out.add(place)
+    return frozenset(out)
+
+
 _COUNTRIES = ("Danmark", "Norge", "Sverige", "Finland", "Island", "Denmark", "Norway", "Sweden")
 
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from spacy.tokens import Doc as SpacyDoc
 
 from alliances.graph.vocab import normalise
-from alliances.loaders.lexicon import GazetteerEntry, Lexicon, gazetteer, given_names
+from alliances.loaders.lexicon import GazetteerEntry, Lexicon, gazetteer, given_names, places
 
 QUOTES_OPEN = {'"', "”", "“", "«", "‘", "’", "„", "'"}
 QUOTES_CLOSE = {'"', "”", "“", "»", "’", "‘", "'"}
@@ -171,9 +171,12 @@ class BlockScanner:
             c.block = block
             cands.append(c)
 
-        for c in self._gazetteer(sp, base):
+        known = self._gazetteer(sp, base)
+        in_known = {i for c in known for i in range(c.tok_start, c.tok_end)}
+        for c in known:
             if not any(taken[c.tok_start : c.tok_end]):
                 self._extend_branch(sp, c, base)
+                self._extend_known(toks, sp, c, base, in_known | sent_starts)
                 self._association_of(sp, c, base)
                 add(c)
         for c in self._quoted(sp, base, taken):
@@ -315,6 +318,7 @@ class BlockScanner:
             lows = [w.lower() for w in words]
         span = sp[i:j]
         if len(lows) == 1 and (lows[0] in self.cues or lows[0] in self.anaphora or lows[0] in self.not_names
+                               or (lows[0][-1:] == "s" and lows[0][:-1] in self.anaphora)
                                or lows[0] in self.stops or lows[0] in self.inner_preps):
             return None
         kind = self._classify(words, lows)
@@ -366,6 +370,31 @@ class BlockScanner:
         span = sp[c.tok_start : e + n]
         c.tok_end, c.end, c.text = e + n, base + span.end_char, span.text
         c.entry, c.names, c.kind, c.licensed = None, [], "O", True
+
+    def _extend_known(self, toks: list, sp: SpacyDoc, c: Cand, base: int, stops: set[int]) -> None:
+        """"NHO Service og Handel", "Den Sociale Kapitalfond Effekt", "NAV Oslo": capitalised words right after a
+        known name make a longer name — another organisation (a town makes it a local branch, see extract)."""
+        e = c.tok_end
+        if c.entry is None or c.kind != "O" or e >= len(toks) or e in stops:
+            return
+        k = e
+        while k < len(toks) and k not in stops and is_cap(toks[k].text) and toks[k].is_alpha \
+                and toks[k].lower_ not in self.not_names and toks[k].lower_ not in self.function_words \
+                and toks[k].text not in self.countries and not (toks[k].text in self.given and k + 1 < len(toks)
+                                                                 and is_cap(toks[k + 1].text)):
+            k += 1
+            if k + 1 < len(toks) and toks[k].lower_ in self.connectors and is_cap(toks[k + 1].text) \
+                    and k + 1 not in stops:
+                k += 1
+        while k > e and toks[k - 1].lower_ in self.connectors:
+            k -= 1
+        if k == e or k - e > 4:
+            return
+        span = sp[c.tok_start : k]
+        c.tok_end, c.end, c.text = k, base + span.end_char, span.text
+        c.entry, c.names, c.licensed = None, [], True
+        c.org_type = c.org_type if k - e == 1 and toks[e].text in places() else org_type_of(span.text.split(), self.lex)
+        self._absorb_acronym(sp, c, base)
 
     def _association_of(self, sp: SpacyDoc, c: Cand, base: int) -> None:
         """"Foreningen Hjem til Alle": an organisation word before an alliance's name names the body that runs it."""
