@@ -156,10 +156,18 @@ class _Extractor:
                         continue
                     word = sp[i].lower_
                     nxt = by_start.get(i + 1)
+                    if last_alliance is None and word in self.lex.set("collective_anaphora"):
+                        last_alliance = self._unnamed_alliance([], anaphor=True)  # "Partnerskabet består af …"
                     if (word in anaphora or (word[-1:] == "s" and word[:-1] in anaphora)) \
                             and last_alliance is not None and not (nxt and nxt.kind == "A"):
-                        slots[id(last_alliance)] = last_alliance
-                        parts.append(f"§A{id(last_alliance)}§")
+                        target = last_alliance
+                        if word in self.lex.set("collective_anaphora") and any(
+                                c.kind == "A" and c.tok_end <= sent.end and normalise(c.text) == normalise(target.text)
+                                for c in per_block[bi] if c.tok_start >= sent.start):
+                            # "Partnerskabet består af X, Hjem til Alle og Y": not the alliance the sentence names
+                            target = self._unnamed_alliance([], anaphor=True)
+                        slots[id(target)] = target
+                        parts.append(f"§A{id(target)}§")
                     else:
                         parts.append(word)
                     i += 1
@@ -221,10 +229,12 @@ class _Extractor:
         if len(parties) == 2:
             self._assert(parties[0], "partnerOf", parties[1], s.start, s.end, rule, CONFIDENCE["agreement"], None)
 
-    def _unnamed_alliance(self, parties: list[Cand]) -> Cand:
-        key = "+".join(sorted(normalise(p.text) for p in parties))
+    def _unnamed_alliance(self, parties: list[Cand], anaphor: bool = False) -> Cand:
+        """The alliance of an agreement the text does not name, or (`anaphor`) the one a text refers to as
+        "partnerskabet" without ever naming it; named after its members when the graph is written."""
+        key = "this document" if anaphor else "+".join(sorted(normalise(p.text) for p in parties))
         if key not in self.generated:
-            first = parties[0]
+            first = parties[0] if parties else Cand("A", 0, 0, "")
             c = Cand("A", first.start, first.start, "", block=first.block, licensed=True)
             c.key = "agreement:" + key
             self.generated[key] = c
@@ -262,6 +272,8 @@ class _Extractor:
                 continue
             head = [c for c in per_block[i] if c.kind == "A"]
             alliance = head[0] if head else self.main_alliance
+            if alliance is None and set(_WORD.findall(line.lower())) & self.lex.set("collective_anaphora"):
+                alliance = self._unnamed_alliance([], anaphor=True)
             heads_org = [c for c in per_block[i] if c.kind in {"O"}] or self._main_funder(per_block)
             # a list in the same line after the colon: "Partnerne er: A, B og C."
             inline = [c for c in per_block[i] if c.kind in {"O", "C"} and ":" in line
@@ -538,11 +550,17 @@ class _Extractor:
 
     # ------------------------------------------------------------------ output
     def _fold_unnamed(self) -> None:
-        """An unnamed agreement whose parties are exactly a named alliance's members in this text is that alliance."""
+        """An unnamed agreement whose parties are exactly a named alliance's members in this text is that alliance;
+        an unnamed "partnerskabet" with fewer than two members is no alliance the text describes."""
         members: dict[str, set[str]] = {}
         for s, rel, o, *_ in self.assertions:
             if rel == "memberOf":
                 members.setdefault(o.key, set()).add(s.key)
+        anaphoric = self.generated.get("this document")
+        if anaphoric is not None and len(members.get(anaphoric.key, ())) < 2:
+            self.assertions = [a for a in self.assertions if a[0] is not anaphoric and a[2] is not anaphoric]
+            del self.generated["this document"]
+            self.cands.remove(anaphoric)
         named = {k: v for k, v in members.items() if not k.startswith("agreement:")}
         for key, c in list(self.generated.items()):
             parties = members.get(c.key, set())

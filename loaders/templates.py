@@ -50,7 +50,9 @@ def compile_template(relation: str, index: int, source: str, conjunctions: list[
         out.append(_literal(text[pos : m.start()]))
         kind = SLOT_KINDS[m.group("kind")]
         one = rf"§{kind}\d+§"
-        body = rf"{one}(?: (?:,|{conj}|, {conj}) {one})*" if m.group("plus") else one
+        # later items of a list may be alliances too: "… består af Den Sociale Kapitalfond, Hjem til Alle (HTA) og …"
+        item = rf"§[{kind.strip('[]')}A]\d+§" if kind in {"[OC]"} else one
+        body = rf"{one}(?: (?:,|{conj}|, {conj}) {item})*" if m.group("plus") else one
         out.append(f"(?P<{m.group('name')}>{body})" if m.group("name") else f"(?:{body})")
         pos = m.end()
     out.append(_literal(text[pos:]))
