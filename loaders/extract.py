@@ -35,6 +35,7 @@ class _Sentence:
     end: int
     reduced: str
     slots: dict[int, Cand]
+    context: Cand | None = None  # the alliance the discourse is about at this sentence
 
 
 def extract(doc: Document) -> Extraction:
@@ -171,7 +172,8 @@ class _Extractor:
                     else:
                         parts.append(word)
                     i += 1
-                out.append(_Sentence(bi, b.start + sent.start_char, b.start + sent.end_char, " ".join(parts), slots))
+                out.append(_Sentence(bi, b.start + sent.start_char, b.start + sent.end_char, " ".join(parts), slots,
+                                     last_alliance))
         return out
 
     # ------------------------------------------------------------------ relations from templates
@@ -211,6 +213,10 @@ class _Extractor:
             if self.main_alliance is None:
                 return
             subj, relation = [self.main_alliance], "facilitatedBy"
+        if relation == "memberOf" and groups.get("O") is None:
+            if s.context is None:  # "Deltog gjorde X, Y och Z": members of the alliance the text speaks of
+                return
+            obj = [s.context]
         for a in subj:
             for b in obj:
                 if a is b or normalise(a.text) == normalise(b.text):
@@ -322,7 +328,7 @@ class _Extractor:
             line = self.doc.text[b.start : b.end].strip()
             orgs = [c for c in per_block[i] if c.kind in {"O", "C"}] if i < len(blocks) else []
             if i < len(blocks) and label.match(line) and orgs and not line.endswith(".") \
-                    and all(c.start > b.start + line.index(":") for c in orgs):
+                    and all(c.start > b.start + line.index(":") for c in orgs) and self._only_names(b, line, orgs):
                 run.append(i)
                 continue
             if len(run) >= 2:
@@ -332,6 +338,18 @@ class _Extractor:
                             self._assert(c, "memberOf", self.main_alliance, blocks[k].start, blocks[k].end,
                                          "list:labelled-lines", 0.7, None)
             run = []
+
+    def _only_names(self, b: Block, line: str, orgs: list[Cand]) -> bool:
+        """After the label, names and separators only ("Fonde: Realdania, Lauritzen Fonden"), not a sentence
+        ("Læs også: Så blev Finland først …")."""
+        text = self.doc.text
+        rest = list(text[b.start + line.index(":") + 1 : b.end])
+        for c in orgs:
+            for k in range(c.start - b.start - line.index(":") - 1, c.end - b.start - line.index(":") - 1):
+                if 0 <= k < len(rest):
+                    rest[k] = " "
+        words = _WORD.findall("".join(rest).lower())
+        return all(w in self.lex.set("conjunctions") for w in words)
 
     def _lead_in(self, line: str, cues: dict[str, list[str]], b: Block) -> str | None:
         words = line.split()

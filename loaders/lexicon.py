@@ -216,8 +216,10 @@ def lexicon_for(lang: str) -> Lexicon:
             nlp.tokenizer.add_special_case(form, [{ORTH: form}])
     nlp.add_pipe("sentencizer")
     conj = [str(c) for c in rules.get("conjunctions", ["og"])]
+    stops = tuple(str(w).lower() for w in [*rules.get("name_stops", []), *rules.get("copulas", []), *rules.get(
+        "function_words", [])])
     templates = {
-        relation: [compile_template(relation, i, src, conj) for i, src in enumerate(sources)]
+        relation: [compile_template(relation, i, src, conj, stops=stops) for i, src in enumerate(sources)]
         for relation, sources in rules.get("relations", {}).items()
     }
     prep = "|".join(re.escape(p) for p in rules.get("role_preps", []))

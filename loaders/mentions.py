@@ -202,6 +202,7 @@ class BlockScanner:
             add(c)
         self._persons_by_role(toks, cands)
         self._shared_heads(toks, cands)
+        cands[:] = self._list_segments(sp, cands, base)
         text = sp.text
         for c in find_amounts(text, base, block, self.lex.lang):
             span = sp.char_span(c.start - base, c.end - base, alignment_mode="expand")
@@ -485,6 +486,50 @@ class BlockScanner:
                         if c.kind == "C":
                             c.kind, c.licensed, c.org_type = "O", True, "Municipality"
                             c.names = [c.text, f"{c.text} {head}"]
+
+    def _list_segments(self, sp: SpacyDoc, cands: list[Cand], base: int) -> list[Cand]:
+        """"Deltog gjorde ABF Malmö, Cykling utan ålder, Islamic center och Svenska kyrkan": in a list of three or
+        more short capitalised items, each item is one name, lower-case words and all."""
+        toks = list(sp)
+        seps = {","} | self.conj
+        for sent in sp.sents:
+            bounds, start = [], sent.start
+            for k in range(sent.start, sent.end + 1):
+                if k == sent.end or toks[k].lower_ in seps or toks[k].text in {":", ";", "."}:
+                    bounds.append((start, k))
+                    start = k + 1
+            run: list[tuple[int, int]] = []
+            for a, b in bounds + [(0, 0)]:
+                seg = toks[a:b] if b > a else []
+                ok = 1 <= len(seg) <= 5 and is_cap(seg[0].text) and all(
+                    any(ch.isalpha() for ch in t.text) or t.text in DASHES for t in seg) \
+                    and not any(t.lower_ in self.hard_stops for t in seg)
+                if ok:
+                    run.append((a, b))
+                    continue
+                if len(run) >= 3:
+                    cands = self._merge_segments(sp, cands, run, base)
+                run = []
+        return cands
+
+    def _merge_segments(self, sp: SpacyDoc, cands: list[Cand], run: list[tuple[int, int]], base: int) -> list[Cand]:
+        for a, b in run:
+            inside = [c for c in cands if a <= c.tok_start and c.tok_end <= b]
+            crossing = [c for c in cands if c.tok_start < b and c.tok_end > a and c not in inside]
+            if crossing or any(c.kind in {"P", "M", "R", "A"} or c.entry is not None for c in inside):
+                continue
+            if not inside or min(c.tok_start for c in inside) != a:
+                continue  # "Deltog gjorde ABF Malmö": the item must start with a name
+            if len(inside) == 1 and (inside[0].tok_start, inside[0].tok_end) == (a, b):
+                continue
+            span = sp[a:b]
+            merged = Cand("C", base + span.start_char, base + span.end_char, span.text, a, b, block=inside[0].block
+                          if inside else 0)
+            if inside and any(c.licensed for c in inside):
+                merged.kind, merged.licensed = "O", True
+                merged.org_type = org_type_of(span.text.split(), self.lex)
+            cands = [c for c in cands if c not in inside] + [merged]
+        return sorted(cands, key=lambda c: c.tok_start)
 
     def _persons_by_role(self, toks: list, cands: list[Cand]) -> None:
         """"Cliff Kaltoft, sekretariatsleder i …", "socialminister Astrid Krag": a short capitalised run right next

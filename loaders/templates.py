@@ -40,9 +40,16 @@ class Template:
         return f"{self.relation}#{self.index}"
 
 
-def compile_template(relation: str, index: int, source: str, conjunctions: list[str], prep: str = "") -> Template:
-    """Compile a template string; ``conjunctions`` join list items in a ``+`` slot, ``prep`` fills PREP."""
+def compile_template(relation: str, index: int, source: str, conjunctions: list[str], prep: str = "",
+                     stops: tuple[str, ...] = ()) -> Template:
+    """Compile a template string; ``conjunctions`` join list items in a ``+`` slot, ``prep`` fills PREP.
+
+    A list item may follow one stray word that is not in ``stops`` ("…, Hälsa- vård och omsorgsförvaltningens
+    Mötesplatser, …"): lists in real texts hold names the scanner reads only in part.
+    """
     conj = "|".join(re.escape(c) for c in sorted(conjunctions, key=len, reverse=True))
+    not_stop = "".join(f"(?!{re.escape(w)} )" for w in sorted(stops, key=len, reverse=True))
+    stray = rf"(?:{not_stop}[^\s§]+ )?"
     out: list[str] = []
     pos = 0
     text = source.replace("(PREP)", f"({prep})" if prep else "(?:i|for)")
@@ -52,7 +59,7 @@ def compile_template(relation: str, index: int, source: str, conjunctions: list[
         one = rf"§{kind}\d+§"
         # later items of a list may be alliances too: "… består af Den Sociale Kapitalfond, Hjem til Alle (HTA) og …"
         item = rf"§[{kind.strip('[]')}A]\d+§" if kind in {"[OC]"} else one
-        body = rf"{one}(?: (?:,|{conj}|, {conj}) {item})*" if m.group("plus") else one
+        body = rf"{one}(?: (?:,|{conj}|, {conj}) {stray}{item})*" if m.group("plus") else one
         out.append(f"(?P<{m.group('name')}>{body})" if m.group("name") else f"(?:{body})")
         pos = m.end()
     out.append(_literal(text[pos:]))
