@@ -316,7 +316,12 @@ class _Extractor:
             top = funders.most_common(1)[0][0]
             return [next(a[0] for a in self.assertions if id(a[0]) == top)]
         title = [c for c in per_block[0] if c.kind == "O"] if per_block else []
-        return title[:1]
+        if title:
+            return title[:1]
+        # "… fordeles på 442 prosjekter. Sparebankstiftelsen DNB mottok 1107 søknader …": the foundation the
+        # opening names
+        opening = [c for cs in per_block[:4] for c in cs if c.kind == "O" and c.org_type == "Foundation"]
+        return opening[:1]
 
     def _labelled_lines(self, blocks: list[Block], per_block: list[list[Cand]]) -> None:
         """Two or more lines in a row like "Fonde: Realdania, Lauritzen Fonden" list an alliance's members by sector."""
@@ -374,6 +379,16 @@ class _Extractor:
         first = next((c for c in cands if c.kind in {"O", "C", "A", "P"}), None)
         if first is not None and first.kind == "P":
             return next((c for c in cands if c.kind in {"O", "C"}), None)
+        amount = next((c for c in cands if c.kind == "M"), None)
+        if amount is not None:  # "SPORTSKLUBBEN AV 1909, kr 50.000 til utstyr": the name is what precedes the sum
+            head = line[: amount.start - b.start].strip(" ,:–-—•·*▪")
+            lead = len(line) - len(line.lstrip(" •·*-–—▪"))
+            if head and head[0].isalpha() and is_cap(head) and len(head.split()) <= 8 and not any(
+                    c.kind in {"O", "C", "A"} and c.start - b.start == lead and c.end - b.start >= lead + len(head)
+                    for c in cands):
+                known = [c for c in cands if c.kind in {"O", "C"} and c.start - b.start == lead
+                         and c.end - b.start == lead + len(head)]
+                return known[0] if known else self._new_cand(b, lead, lead + len(head), "O")
         # "SAND - de hjemløses landsorganisation", "KAB – Bedre boliger for alle": an acronym and its expansion
         name_end = len(line)
         for sep in (" – ", " - ", " — ", ": ", " (", ", "):

@@ -29,6 +29,12 @@ _AMOUNT = re.compile(
     r"(?P<cur>kr\.|kr\b|kroner|kronor|dkk|nok|sek|euro|eur\b|€|usd|dollars)",
     re.IGNORECASE,
 )
+# "kr 50.000", "NOK 2 mill.", "SEK 500 000": the currency before the number, as grant lists write it
+_AMOUNT_PRE = re.compile(
+    r"(?<![\w.])(?P<cur>kr\.?|nok|sek|dkk|eur|€)\s?(?P<num>\d{1,3}(?:[.\s]\s?\d{3})+(?:,\d+)?|\d+(?:,\d+)?)"
+    r"(?:\s*(?P<scale>mio\.|mio|mill\.|mill|millioner|miljoner|mia\.|mrd\.))?(?![\d])",
+    re.IGNORECASE,
+)
 _SCALE_SHORT = {"mnkr": 1_000_000, "mkr": 1_000_000}
 
 
@@ -97,7 +103,10 @@ def find_amounts(text: str, base: int, block: int, lang: str = "da") -> list[Can
     """Money in the text: "2 mio. kr.", "3,5 millioner kroner", "500 000 kronor", "100 euro"; kroner in the
     language's own currency unless the text says which."""
     out = []
-    for m in _AMOUNT.finditer(text):
+    matches = list(_AMOUNT.finditer(text))
+    matches += [m for m in _AMOUNT_PRE.finditer(text) if not any(x.start() < m.end() and m.start() < x.end()
+                                                                 for x in matches)]
+    for m in matches:
         num = m.group("num").replace(" ", "").replace(".", "").replace(",", ".")
         try:
             value = float(num)
@@ -412,8 +421,9 @@ class BlockScanner:
             return "P"
         if len(words) >= 2 and (lows[0] in self.cues or (lows[0] in self.national and lows[1] in self.cues)):
             return "A"
-        ends_as_alliance = any(lows[-1].endswith(s) for s in self.alliance_suffixes if len(s) >= 5)
-        compound = any(lows[-1].endswith(s) and len(lows[-1]) > len(s) + 2 for s in self.alliance_suffixes)
+        head = lows[-2] if len(lows) >= 2 and words[-1] in self.countries else lows[-1]  # "Fattignettverket Norge"
+        ends_as_alliance = any(head.endswith(s) for s in self.alliance_suffixes if len(s) >= 5)
+        compound = any(head.endswith(s) and len(head) > len(s) + 2 for s in self.alliance_suffixes)
         if ends_as_alliance and (len(words) >= 2 or compound):
             return "A"  # "Hjem til Alle alliancen", "Hjemløsealliancen"
         if any(self._org_head(w) for w in words) or (len(words) >= 2 and (
