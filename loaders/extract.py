@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from alliances.graph.vocab import normalise
@@ -38,15 +39,17 @@ class _Sentence:
     context: Cand | None = None  # the alliance the discourse is about at this sentence
 
 
-def extract(doc: Document) -> Extraction:
-    """All mentions, assertions and positions of one document."""
-    return _Extractor(doc, lexicon_for(doc.language)).run()
+def extract(doc: Document, extra_mentions: Sequence[Mention] = ()) -> Extraction:
+    """All mentions, assertions and positions of one document; `extra_mentions` are organisations a plug-in
+    (a NER model) found, which the relation rules then read like their own."""
+    return _Extractor(doc, lexicon_for(doc.language), extra_mentions).run()
 
 
 class _Extractor:
-    def __init__(self, doc: Document, lex: Lexicon) -> None:
+    def __init__(self, doc: Document, lex: Lexicon, extra: Sequence[Mention] = ()) -> None:
         self.doc = doc
         self.lex = lex
+        self.extra = extra
         self.cands: list[Cand] = []
         self.assertions: list[tuple[Cand, str, Cand, int, int, str, float, Cand | None]] = []
         self.positions: list[tuple[Cand, Cand, str, int, int, str, float]] = []
@@ -61,6 +64,7 @@ class _Extractor:
         scanner = BlockScanner(self.lex, lowercase_words)
         sp_docs = list(self.lex.nlp.pipe(text[b.start : b.end] for b in blocks))
         per_block = [scanner.scan(sp, b.start, i) for i, (b, sp) in enumerate(zip(blocks, sp_docs))]
+        self._inject(per_block, sp_docs, blocks)
         self._propagate(per_block, sp_docs, blocks)
         self.cands = [c for cs in per_block for c in cs]
         self.main_alliance = self._main_alliance(per_block, blocks)
@@ -86,6 +90,20 @@ class _Extractor:
         return out
 
     # ------------------------------------------------------------------ mentions
+    def _inject(self, per_block: list[list[Cand]], sp_docs: list, blocks: list[Block]) -> None:
+        """Organisations a plug-in found become licensed candidates wherever the scanner found nothing."""
+        for m in self.extra:
+            bi = next((i for i, b in enumerate(blocks) if b.start <= m.start and m.end <= b.end), None)
+            if bi is None:
+                continue
+            b, sp = blocks[bi], sp_docs[bi]
+            span = sp.char_span(m.start - b.start, m.end - b.start, alignment_mode="contract")
+            if span is None or any(c.tok_start < span.end and span.start < c.tok_end for c in per_block[bi]):
+                continue
+            per_block[bi].append(Cand("O", b.start + span.start_char, b.start + span.end_char, span.text,
+                                      span.start, span.end, licensed=True, block=bi))
+            per_block[bi].sort(key=lambda c: c.tok_start)
+
     def _propagate(self, per_block: list[list[Cand]], sp_docs: list, blocks: list[Block]) -> None:
         """Find every licensed name again wherever it occurs, also where the scanner could not tell it was a name."""
         names: dict[str, Cand] = {}

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import inspect
 import json
+import math
 import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -35,6 +36,7 @@ from alliances.loaders.document import Document
 from alliances.loaders.extract import extract
 
 LLM_CONFIDENCE_CAP = 0.6
+LLM_TIMEOUT = 120.0  # seconds per request: local models on a laptop are slow
 NER_LABELS = ("ORG", "ORGANIZATION", "ORGANISATION")
 MAX_CHARS = 12_000  # text per LLM request: longer documents are sent in pieces, split at line ends
 
@@ -165,7 +167,7 @@ class LlmPlugin:
     endpoint: str  # the API base (".../v1") or the full ".../chat/completions" URL
     model: str
     api_key: str = field(default="", repr=False)
-    timeout: float = 120.0
+    timeout: float = LLM_TIMEOUT
     max_chars: int = MAX_CHARS
     cap: float = LLM_CONFIDENCE_CAP
 
@@ -183,6 +185,10 @@ class LlmPlugin:
             raise PluginError(f"--llm-endpoint {self.endpoint!r} is not an http(s) URL, e.g. http://localhost:8000/v1")
         if not self.model.strip():
             raise PluginError("--llm-endpoint needs --llm-model (the model name the endpoint serves)")
+        try:
+            import httpx  # noqa: F401
+        except ImportError as e:
+            raise PluginError("the LLM plug-in needs httpx: pip install 'alliances[llm]' (or pip install httpx)") from e
 
     def ask(self, text: str) -> str:
         """The model's answer (message content) for one piece of text. Raises PluginFailure."""
@@ -235,7 +241,7 @@ def _chunks(text: str, size: int) -> list[tuple[int, int]]:
 def parse_answer(content: str) -> list[dict[str, Any]]:
     """The relation objects in a model's answer (a code fence around the JSON is tolerated). Raises PluginFailure."""
     text = content.strip()
-    fenced = re.match(r"^```(?:json)?\s*(.*?)\s*```$", text, re.S)
+    fenced = re.match(r"^```(?:json)?\s*(.*?)\s*```$", text, re.DOTALL)
     if fenced:
         text = fenced.group(1)
     try:
@@ -319,7 +325,7 @@ def _number(value: object, default: float) -> float:
         n = float(value)  # type: ignore[arg-type]
     except (TypeError, ValueError):
         return default
-    return max(0.0, n) if n == n else default  # NaN -> default
+    return max(0.0, n) if math.isfinite(n) else default
 
 
 def _mention(name: str, claimed: object, text: str, folded: str, ev_start: int, ev_end: int,
@@ -372,8 +378,8 @@ def make_plugins(*, ner_model: str | None = None, llm_endpoint: str | None = Non
         raise PluginError("--llm-model needs --llm-endpoint (or ALLIANCES_LLM_ENDPOINT)")
     plugins = Plugins(
         ner=NerPlugin(ner_model) if ner_model else None,
-        llm=LlmPlugin(llm_endpoint, llm_model or "", llm_api_key or "",
-                      **({"timeout": llm_timeout} if llm_timeout else {})) if llm_endpoint else None,
+        llm=LlmPlugin(llm_endpoint, llm_model or "", llm_api_key or "", timeout=llm_timeout or LLM_TIMEOUT)
+        if llm_endpoint else None,
     )
     plugins.check()
     return plugins
