@@ -390,7 +390,9 @@ class _Extractor:
         """The organisation a list item names, or None when the line is not a list item."""
         line = self.doc.text[b.start : b.end]
         words = line.split()
-        if not line or not is_cap(line.lstrip("•·*-–—▪ ")) or (len(words) > 14 and b.kind != "item"):
+        lead_word = line.lstrip("•·*-–—▪ ").split(" ")[0]
+        brand = any(ch.isupper() for ch in lead_word[1:])  # "proLAR Nett", "eSport Danmark"
+        if not line or not (is_cap(lead_word) or brand) or (len(words) > 14 and b.kind != "item"):
             return None
         if b.kind != "item" and line.rstrip().endswith(".") and len(words) > 6:
             return None

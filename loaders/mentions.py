@@ -139,6 +139,7 @@ class BlockScanner:
         self.lower_words = lowercase_words  # every lower-case word of the document: tells common words from names
         self.not_names = {w.lower() for w in lex.rules.get("not_names", [])}
         self.function_words = lex.set("function_words")
+        self.collective = lex.set("collective_anaphora")
         self.connectors = lex.set("name_connectors")
         self.stops = lex.set("name_stops")
         self.suffixes = sorted(lex.set("org_suffixes"), key=len, reverse=True)
@@ -289,8 +290,15 @@ class BlockScanner:
                 j += 2
             elif t in {"&", "'s"} and j + 1 < len(toks) and is_cap(toks[j + 1].text):
                 j += 2
+            elif toks[j - 1].text.endswith("-") and t.lower() in self.conj and j + 1 < len(toks) \
+                    and toks[j + 1].is_alpha and toks[j + 1].text.islower():
+                j += 2  # "Bruker- og pårørendenettverket": two compounds that share their last part
             else:
                 break
+        # "Rusfeltets hovedorganisasjon", "Kirkens bymisjon": a genitive name and the lower-case body it names
+        if j == i + 1 and j < len(toks) and toks[i].text.endswith("s") and toks[j].text.islower() \
+                and not taken[j] and self._org_head(toks[j].text):
+            j += 1
         # a sentence-initial word that the text also writes in lower case, or that the rules use as a word
         # ("Sekretariatet ligger hos …"), is a common word, not a name — unless a name continues through it
         # ("Alliancen mod Hjemløshed")
@@ -322,7 +330,8 @@ class BlockScanner:
             lows.append(toks[j - 1].lower_)
         # "Nasjonalt partnerskap for barnefamilier med lav inntekt", "Nätverket Tryggare boende": an alliance name
         # headed by its cue word continues in lower case
-        if lows[0] in self.cues or (len(lows) == 2 and lows[1] in self.cues and lows[0] in self.national):
+        if lows[0] in self.cues or (len(lows) == 2 and lows[1] in self.cues and lows[0] in self.national) or (
+                lows[-1] in self.anaphora or any(lows[-1].endswith(a) for a in self.collective)):
             j = self._continue_lower(toks, j, taken, multi=len(words) >= 2 and lows[-1] not in self.cues)
             words = [t.text for t in toks[i:j]]
             lows = [w.lower() for w in words]
@@ -422,6 +431,10 @@ class BlockScanner:
         if len(words) >= 2 and (lows[0] in self.cues or (lows[0] in self.national and lows[1] in self.cues)):
             return "A"
         head = lows[-2] if len(lows) >= 2 and words[-1] in self.countries else lows[-1]  # "Fattignettverket Norge"
+        # "Bruker- og pårørendenettverket i rusfeltet": the head is the last word before a lower-case tail
+        tail = next((w for w in lows[1:] if any(w.endswith(a) for a in self.collective)), None)
+        if tail is not None and all(w.islower() for w in words[lows.index(tail):]):
+            head = tail
         ends_as_alliance = any(head.endswith(s) for s in self.alliance_suffixes if len(s) >= 5)
         compound = any(head.endswith(s) and len(head) > len(s) + 2 for s in self.alliance_suffixes)
         if ends_as_alliance and (len(words) >= 2 or compound):
