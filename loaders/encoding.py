@@ -162,10 +162,14 @@ def _detect(data: bytes, source: str, bad_line: int) -> tuple[str, str]:
     the one whose non-ASCII characters are Nordic letters, preferring cp1252 on a tie.
     """
     candidates: dict[str, str] = {}
-    for match in charset_normalizer.from_bytes(data, cp_isolation=LEGACY_ENCODINGS):
-        found = _try_decode(data, _canonical(match.encoding) or match.encoding)
+    matches = charset_normalizer.from_bytes(data, cp_isolation=LEGACY_ENCODINGS)
+    names = [_canonical(m.encoding) or m.encoding for m in matches]
+    # charset-normalizer says whether this is text at all, but may offer one guess only for a short text: then
+    # the Nordic-letter score decides among all the legacy encodings
+    for name in [*names, *LEGACY_ENCODINGS] if names else []:
+        found = _try_decode(data, name)
         if found is not None:
-            candidates[found[1]] = found[0]
+            candidates.setdefault(found[1], found[0])
     if not candidates:
         raise _undecodable(source, bad_line)
     sample = {enc: _plausibility(text[:_SAMPLE]) for enc, text in candidates.items()}

@@ -443,7 +443,7 @@ class _Extractor:
     # ------------------------------------------------------------------ positions
     def _positions(self, sentences: list[_Sentence]) -> None:
         for s in sentences:
-            if "§R" not in s.reduced:
+            if "§R" not in s.reduced and "§P" not in s.reduced:
                 continue
             found = False
             for t in self.lex.position_templates:
@@ -457,6 +457,11 @@ class _Extractor:
                 continue
             for t in self.lex.bare_position_templates:
                 for m in t.regex.finditer(s.reduced):
+                    if t.relation == "affiliation":
+                        p, o = _as_person(_one(s, m.group("P"))), _one(s, m.group("O"))
+                        if p and o and o.kind in {"O", "C"}:
+                            self.positions.append((p, o, "", s.start, s.end, t.rule, 0.6))
+                        continue
                     p, r = _as_person(_one(s, m.group("P"))), _one(s, m.group("R"))
                     org = self._ministry_of(r.text) if p and r else None
                     if p and r and org is not None:

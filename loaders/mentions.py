@@ -351,7 +351,8 @@ class BlockScanner:
             c.org_type = org_type_of(words, self.lex)
         if is_acronym(words[0]) and len(words) > 2 and toks[i + 1].text in DASHES:
             c.names = [span.text, words[0], sp[i + 2 : j].text]
-        self._absorb_acronym(sp, c, base)
+        if kind != "P":  # after a person, a bracket names where they come from: "Robert Isaksen (KS)"
+            self._absorb_acronym(sp, c, base)
         return c
 
     def _continue_lower(self, toks: list, j: int, taken: list[bool], multi: bool) -> int:
@@ -591,7 +592,9 @@ class BlockScanner:
             c = Cand("A", base + span.start_char, base + span.end_char, span.text, i, k, descriptive=True)
             # "Nettverket for inkludering i arbeidslivet (NIA)", or alone on a title line: a proper name
             self._absorb_acronym(sp, c, base)
-            if is_cap(t.text) and (c.names or (i == 0 and k == len(toks))):
+            sent = t.sent
+            alone = i == sent.start and all(not x.is_alpha for x in toks[k : sent.end])  # a heading or caption
+            if is_cap(t.text) and (c.names or alone):
                 c.descriptive, c.licensed = False, True
             out.append(c)
             for x in range(i, c.tok_end):
