@@ -69,6 +69,7 @@ class _Extractor:
         self.cands = [c for cs in per_block for c in cs]
         self.main_alliance = self._main_alliance(per_block, blocks)
         sentences = self._reduce(blocks, sp_docs, per_block)
+        self.sentences = sentences
         self._templates(sentences)
         self._lists(blocks, per_block, sp_docs)
         self._labelled_lines(blocks, per_block)
@@ -311,6 +312,7 @@ class _Extractor:
                 if item is None:
                     break
                 items.append((item, blocks[j].start, blocks[j].end, j))
+                items += [(c, blocks[j].start, blocks[j].end, j) for c in self._coordinated(item, per_block[j])]
                 j += 1
             for org, s, e, bj in items:
                 ev_start = s  # the item line states it; its heading is one block above
@@ -327,12 +329,18 @@ class _Extractor:
             i = max(j, i + 1)
 
     def _main_funder(self, per_block: list[list[Cand]]) -> list[Cand]:
-        """Who gives the money in a grant announcement: the funder the text's sentences name most, else the
-        first organisation of the title ("X uddeler 12 mio. kr. til …")."""
+        """Who gives the money in a grant announcement: the funder the text's sentences name most, else the one
+        that a sentence says hands out money ("Regeringen har beslutat att fördela 51,5 miljoner kronor till …"),
+        else the first organisation of the title ("X uddeler 12 mio. kr. til …")."""
         funders = Counter(id(a[0]) for a in self.assertions if a[1] == "funds")
         if funders:
             top = funders.most_common(1)[0][0]
             return [next(a[0] for a in self.assertions if id(a[0]) == top)]
+        verbs = self.lex.set("grant_verbs")
+        for s in self.sentences:
+            m = re.match(r"§([OC])(\d+)§ (.*)", s.reduced)
+            if m and verbs & set(m.group(3).split()[:8]):
+                return [s.slots[int(m.group(2))]]
         title = [c for c in per_block[0] if c.kind == "O"] if per_block else []
         if title:
             return title[:1]
@@ -432,6 +440,14 @@ class _Extractor:
                 and head.lower() not in self.lex.set("not_names"):
             return self._new_cand(b, line.index(head), line.index(head) + len(head), "O")
         return None
+
+    def _coordinated(self, item: Cand, cands: list[Cand]) -> list[Cand]:
+        """"- Gjøvik og Lillehammer kommune": a list item may name two organisations joined by a conjunction."""
+        after = [c for c in cands if c.kind in {"O", "C"} and c.start > item.end]
+        if not after:
+            return []
+        between = self.doc.text[item.end : after[0].start].strip().lower()
+        return [after[0]] if between in self.lex.set("conjunctions") else []
 
     def _new_cand(self, b: Block, s: int, e: int, kind: str) -> Cand:
         text = self.doc.text[b.start + s : b.start + e]

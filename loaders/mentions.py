@@ -326,8 +326,12 @@ class BlockScanner:
         if j < len(toks) and toks[j].lower_ in self.alliance_suffixes and not taken[j] \
                 and not (j - i == 1 and lows[0] in self.common | self.inner_preps and lows[0] not in self.national):
             j += 1
-            words.append(toks[j - 1].text)
-            lows.append(toks[j - 1].lower_)
+            # "Boligsosialt nettverk Innlandet": a place or region may follow the alliance word
+            while j < len(toks) and j - i <= 5 and not taken[j] and is_cap(toks[j].text) and toks[j].is_alpha \
+                    and toks[j].lower_ not in self.not_names and toks[j].text not in self.given:
+                j += 1
+            words = [t.text for t in toks[i:j]]
+            lows = [w.lower() for w in words]
         # "Nasjonalt partnerskap for barnefamilier med lav inntekt", "Nätverket Tryggare boende": an alliance name
         # headed by its cue word continues in lower case
         if lows[0] in self.cues or (len(lows) == 2 and lows[1] in self.cues and lows[0] in self.national) or (
@@ -440,6 +444,8 @@ class BlockScanner:
         compound = any(head.endswith(s) and len(head) > len(s) + 2 for s in self.alliance_suffixes)
         if ends_as_alliance and (len(words) >= 2 or compound):
             return "A"  # "Hjem til Alle alliancen", "Hjemløsealliancen"
+        if any(n > 0 and w in self.alliance_suffixes and words[n] == w for n, w in enumerate(lows)):
+            return "A"  # "Boligsosialt nettverk Innlandet": a lower-case alliance word inside a capitalised name
         if any(self._org_head(w) for w in words) or (len(words) >= 2 and (
                 lows[0] in self.prefixes or any(w in self.org_words for w in lows))):
             return "O"
