@@ -53,9 +53,16 @@ def field(n_orgs: int, seed: int = 1) -> nx.MultiDiGraph:
     def edge(s: str, o: str, relation: str, **extra: Any) -> None:
         doc = rng.randrange(max(1, n_orgs // 3))
         sentence = f"{G.nodes[s]['label']} og {G.nodes[o]['label']}: {relation} ifølge dokument {doc}."
-        G.add_edge(s, o, relation=relation, evidence=sentence, source=f"corpus/da/doc{doc}.txt",
-                   document=f"https://w3id.org/alliances/doc/d{doc}", confidence=round(rng.uniform(0.6, 0.95), 2),
-                   **extra)
+        G.add_edge(
+            s,
+            o,
+            relation=relation,
+            evidence=sentence,
+            source=f"corpus/da/doc{doc}.txt",
+            document=f"https://w3id.org/alliances/doc/d{doc}",
+            confidence=round(rng.uniform(0.6, 0.95), 2),
+            **extra,
+        )
 
     for o in orgs:
         k = rng.choices((1, 2, 3, 4, 5), weights=(45, 25, 15, 10, 5))[0]
@@ -120,8 +127,9 @@ def draw_times(pages: dict[int, str], repeats: int = 3) -> dict[int, float]:
 
     out: dict[int, float] = {}
     with tempfile.TemporaryDirectory() as tmp, sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True,
-                                     args=["--host-resolver-rules=MAP * ~NOTFOUND"])
+        browser = pw.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=["--host-resolver-rules=MAP * ~NOTFOUND"]
+        )
         for n, html in pages.items():
             path = Path(tmp) / f"map{n}.html"
             path.write_text(html, encoding="utf-8")
@@ -142,7 +150,9 @@ def table(rows: list[dict[str, Any]]) -> str:
     keys = [k for k in rows[0] if not k.startswith("_")]
     lines = ["| " + " | ".join(keys) + " |", "|" + "---|" * len(keys)]
     for row in rows:
-        lines.append("| " + " | ".join(f"{row[k]:,.2f}" if isinstance(row[k], float) else f"{row[k]:,}" for k in keys) + " |")
+        lines.append(
+            "| " + " | ".join(f"{row[k]:,.2f}" if isinstance(row[k], float) else f"{row[k]:,}" for k in keys) + " |"
+        )
     return "\n".join(lines)
 
 
@@ -163,7 +173,9 @@ def main(argv: list[str] | None = None) -> None:
         G = field(args.big)
         G = G.subgraph(list(G)[: args.big]).copy()
         rows.append({"organisations": args.big, **generation(G, args.big)})
-    print("Generation (build_map steps, default reduction to", f"{maps.DEFAULT_MAX_NODES:,} nodes; last row unreduced)\n")
+    print(
+        "Generation (build_map steps, default reduction to", f"{maps.DEFAULT_MAX_NODES:,} nodes; last row unreduced)\n"
+    )
     print(table(rows))
     if args.keep:
         args.keep.mkdir(parents=True, exist_ok=True)

@@ -96,7 +96,7 @@ def map_command(
     an edge for the sentences and sources behind it; search, and filter by alliance or relation, in the page.
 
     \b
-    Examples:
+    Example:
         alliances map -o field.html
         alliances map --focus BL --depth 2 -o bl.html
         alliances map --alliance "Hjem til Alle" -o hta.html
@@ -113,7 +113,9 @@ def map_command(
     if alliance:
         hit = resolve(store, alliance, kind="Alliance")
         if hit.kind != "Alliance":
-            raise CliError(f"{hit.label!r} is {hit.kind.lower() or 'an entity'}, not an alliance; use --focus.", EXIT_NOT_FOUND)
+            raise CliError(
+                f"{hit.label!r} is {hit.kind.lower() or 'an entity'}, not an alliance; use --focus.", EXIT_NOT_FOUND
+            )
         alliance_iri = hit.iri
     wanted = relations or None
     graph = network.build_graph(
@@ -142,7 +144,9 @@ def map_command(
 
 
 def _report(output: Path, summary: dict[str, Any]) -> str:
-    lines = [f"Wrote {output}: {summary['nodes']:,} nodes, {summary['edges']:,} edges ({summary['statements']:,} statements)."]
+    lines = [
+        f"Wrote {output}: {summary['nodes']:,} nodes, {summary['edges']:,} edges ({summary['statements']:,} statements)."
+    ]
     if summary["note"]:
         lines.append(f"{summary['note']} Use --max-nodes to draw more, or --focus/--alliance to draw a part.")
     return "\n".join(lines)

@@ -164,7 +164,9 @@ def select(
         keep |= ring
         for node in ring:
             keep |= {
-                v for _, v, d in G.out_edges(node, data=True) if d.get("relation") == "memberOf" and _kind_of(G, v) == "alliance"
+                v
+                for _, v, d in G.out_edges(node, data=True)
+                if d.get("relation") == "memberOf" and _kind_of(G, v) == "alliance"
             }
     return G.subgraph(keep).copy()
 
@@ -470,16 +472,16 @@ def to_network(
         )
     edge_items: list[dict[str, Any]] = []
     for j, edge in enumerate(_aggregate_edges(G, index)):
-        style = _relation_style(edge["relation"])
+        line = _relation_style(edge["relation"])
         item: dict[str, Any] = {
             "id": j,
             **edge,
-            "color": style.color,
+            "color": line.color,
             "width": round(1 + min(4.0, math.log2(edge["count"])), 2),
         }
-        if style.dashes:
-            item["dashes"] = list(style.dashes)
-        if style.arrow:
+        if line.dashes:
+            item["dashes"] = list(line.dashes)
+        if line.arrow:
             item["arrows"] = "to"
         edge_items.append(item)
 
@@ -550,7 +552,13 @@ def _script_safe(text: str) -> str:
 def json_for_html(data: Any) -> str:
     """JSON that is safe inside any HTML element: <, >, & and the JS line separators escaped as \\uXXXX."""
     text = json.dumps(data, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
-    for char, escaped in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"), ("\u2028", "\\u2028"), ("\u2029", "\\u2029")):
+    for char, escaped in (
+        ("<", "\\u003c"),
+        (">", "\\u003e"),
+        ("&", "\\u0026"),
+        ("\u2028", "\\u2028"),
+        ("\u2029", "\\u2029"),
+    ):
         text = text.replace(char, escaped)
     return text
 

@@ -96,6 +96,18 @@ class OfflinePage:
         return path
 
 
+class _Shared:
+    """One Playwright and one browser per process, however many test modules import the fixtures.
+
+    Each importing module gets its own copy of a session fixture, and Playwright's sync API cannot be started
+    twice in one process, so the copies share this and the last one to finish closes it.
+    """
+
+    manager: Any = None
+    browser: Any = None
+    users = 0
+
+
 @pytest.fixture(scope="session")
 def chromium() -> Iterator[Any]:
     """One headless Debian chromium for the session (skips when Playwright or the browser is missing)."""
@@ -105,17 +117,23 @@ def chromium() -> Iterator[Any]:
         pytest.skip("browser tests need the Python package playwright (pip install -e '.[test]')")
     if not (os.path.exists(CHROMIUM) or shutil.which(CHROMIUM)):
         pytest.skip(f"browser tests need Debian's chromium at {CHROMIUM} (apt-get install chromium)")
-    manager = sync_playwright().start()
+    if _Shared.browser is None:
+        manager = sync_playwright().start()
+        try:
+            _Shared.browser = manager.chromium.launch(executable_path=CHROMIUM, headless=True, args=_LAUNCH_ARGS)
+        except Exception:
+            manager.stop()
+            raise
+        _Shared.manager = manager
+    _Shared.users += 1
     try:
-        browser = manager.chromium.launch(executable_path=CHROMIUM, headless=True, args=_LAUNCH_ARGS)
-    except Exception:
-        manager.stop()
-        raise
-    try:
-        yield browser
+        yield _Shared.browser
     finally:
-        browser.close()
-        manager.stop()
+        _Shared.users -= 1
+        if _Shared.users == 0:
+            _Shared.browser.close()
+            _Shared.manager.stop()
+            _Shared.browser = _Shared.manager = None
 
 
 @pytest.fixture

@@ -44,8 +44,9 @@ def small_field() -> nx.MultiDiGraph:
 
     def edge(s: str, o: str, relation: str, n: int = 1) -> None:
         for k in range(n):
-            G.add_edge(s, o, relation=relation, evidence=f"{s} {relation} {o} ({k}).", source=f"doc{k}.txt",
-                       confidence=0.9)
+            G.add_edge(
+                s, o, relation=relation, evidence=f"{s} {relation} {o} ({k}).", source=f"doc{k}.txt", confidence=0.9
+            )
 
     edge("o1", "A", "memberOf")
     edge("o2", "A", "memberOf", n=3)
@@ -59,7 +60,7 @@ def small_field() -> nx.MultiDiGraph:
 
 def page_data(html: str) -> dict:
     """The JSON the page draws from, read back out of the HTML as the browser would."""
-    match = re.search(r'<script type="application/json" id="map-data">(.*?)</script>', html, re.S)
+    match = re.search(r'<script type="application/json" id="map-data">(.*?)</script>', html, re.DOTALL)
     assert match, "no map data in the page"
     return json.loads(match.group(1))
 
@@ -71,12 +72,20 @@ def hostile_field() -> nx.MultiDiGraph:
         if key == "long":
             continue
         G.add_node(key, label=name, kind="ngo")
-        G.add_edge(key, "alliance", relation="memberOf", evidence=f"{name} says {HOSTILE['script']}",
-                   source="javascript:alert(3)//" + HOSTILE["html"], confidence=0.5)
+        G.add_edge(
+            key,
+            "alliance",
+            relation="memberOf",
+            evidence=f"{name} says {HOSTILE['script']}",
+            source="javascript:alert(3)//" + HOSTILE["html"],
+            confidence=0.5,
+        )
     return G
 
 
-@pytest.mark.parametrize(("depth", "expected"), [(0, {"o1"}), (1, {"o1", "A", "o4"}), (2, {"o1", "A", "o4", "o2", "f"})])
+@pytest.mark.parametrize(
+    ("depth", "expected"), [(0, {"o1"}), (1, {"o1", "A", "o4"}), (2, {"o1", "A", "o4", "o2", "f"})]
+)
 def test_maps_select_focus_depth(depth: int, expected: set[str]) -> None:
     assert set(maps.select(small_field(), focus="o1", depth=depth)) == expected
 
@@ -151,16 +160,16 @@ def test_maps_network_items_one_edge_per_pair_and_relation(graph: nx.MultiDiGrap
 @pytest.mark.parametrize("graph", [small_field()])
 def test_maps_page_needs_no_network(graph: nx.MultiDiGraph) -> None:
     html = maps.build_map(graph).html
-    assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", html, re.I)
-    assert not re.search(r"@import|url\(\s*['\"]?https?:", html, re.I)
-    assert "cdn" not in re.sub(r"<script>.*?</script>", "", html, flags=re.S).lower()
+    assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", html, re.IGNORECASE)
+    assert not re.search(r"@import|url\(\s*['\"]?https?:", html, re.IGNORECASE)
+    assert "cdn" not in re.sub(r"<script>.*?</script>", "", html, flags=re.DOTALL).lower()
     assert "connect-src 'none'" in html
 
 
 @pytest.mark.parametrize("graph", [small_field()])
 def test_maps_page_scripts_match_their_csp_hashes(graph: nx.MultiDiGraph) -> None:
     html = maps.build_map(graph).html
-    scripts = re.findall(r"<script>(.*?)</script>", html, re.S)
+    scripts = re.findall(r"<script>(.*?)</script>", html, re.DOTALL)
     assert len(scripts) == 2
     for script in scripts:
         digest = base64.b64encode(hashlib.sha256(script.encode()).digest()).decode()

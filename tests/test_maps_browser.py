@@ -47,7 +47,11 @@ def seed_maps(seed_graph: tuple[nx.MultiDiGraph, Any], tmp_path_factory: pytest.
     alliance = max((v for v in graph if graph.nodes[v]["kind"] == "alliance"), key=graph.degree)
     focus = resolve(store, "BL").iri if graph.has_node(resolve(store, "BL").iri) else max(graph, key=graph.degree)
     out = {}
-    for name, kwargs in {"field": {}, "focus": {"focus": focus, "depth": 2}, "alliance": {"alliance": alliance}}.items():
+    for name, kwargs in {
+        "field": {},
+        "focus": {"focus": focus, "depth": 2},
+        "alliance": {"alliance": alliance},
+    }.items():
         result = maps.build_map(graph, **kwargs)
         path = folder / f"{name}.html"
         path.write_text(result.html, encoding="utf-8")
@@ -109,7 +113,7 @@ def test_maps_browser_map_draws_offline_with_every_node(offline_page, seed_maps,
 def test_maps_browser_search_focuses_node_and_hover_shows_evidence(offline_page, seed_maps, kind: str) -> None:  # noqa: F811
     one = seed_maps[kind]
     graph: nx.MultiDiGraph = one["graph"]
-    u, v, data = next((u, v, d) for u, v, d in graph.edges(data=True) if d.get("evidence") and graph.nodes[u]["kind"] != "person")
+    u = next(u for u, v, d in graph.edges(data=True) if d.get("evidence") and graph.nodes[u]["kind"] != "person")
     name = graph.nodes[u]["label"]
     open_map(offline_page, one["path"])
     offline_page.page.fill("#search-input", name)
@@ -141,12 +145,17 @@ def test_maps_browser_filters_by_relation_and_alliance(offline_page, seed_maps, 
     members = page.evaluate("() => window.allianceMap.data.edges.filter(e => e.relation === 'memberOf').length")
     assert hidden and set(hidden) == {"memberOf"} and len(hidden) == members
     page.check("input[data-relation='memberOf']")
-    alliance = page.evaluate("() => window.allianceMap.data.nodes.filter(n => n.kind === 'alliance').sort((a, b) => b.size - a.size)[0].id")
+    alliance = page.evaluate(
+        "() => window.allianceMap.data.nodes.filter(n => n.kind === 'alliance').sort((a, b) => b.size - a.size)[0].id"
+    )
     page.select_option("#alliance-filter", str(alliance))
     visible = set(page.evaluate("() => window.allianceMap.nodes.get().filter(n => !n.hidden).map(n => n.id)"))
-    linked = set(page.evaluate(
-        "id => window.allianceMap.data.edges.filter(e => e.from === id || e.to === id).flatMap(e => [e.from, e.to])", alliance
-    ))
+    linked = set(
+        page.evaluate(
+            "id => window.allianceMap.data.edges.filter(e => e.from === id || e.to === id).flatMap(e => [e.from, e.to])",
+            alliance,
+        )
+    )
     assert visible == linked | {alliance}
     offline_page.assert_clean()
 
@@ -181,7 +190,7 @@ def test_maps_browser_hostile_names_are_inert_text(offline_page, hostile_map, ke
 
 @pytest.mark.parametrize("key", ["long"])
 def test_maps_browser_long_name_reaches_tooltip_whole(offline_page, hostile_map, key: str) -> None:  # noqa: F811
-    path, graph = hostile_map
+    path, _graph = hostile_map
     open_map(offline_page, path)
     text = hover_node(offline_page, node_id(offline_page, "alliance"))
     full = offline_page.page.evaluate("() => document.querySelector('#tooltip .name').textContent")
@@ -197,3 +206,13 @@ def test_maps_browser_helper_blocks_and_records_the_network(offline_page, tmp_pa
     offline_page.goto(page)
     assert url in offline_page.blocked
     assert "blocked requests" in offline_page.problems()
+
+
+@pytest.mark.parametrize("markup", ["<img src=x onerror=alert(1)>"])
+def test_maps_browser_helper_records_dialogs(offline_page, tmp_path: Path, markup: str) -> None:  # noqa: F811
+    """The control for the hostile-name tests: the same markup, parsed as HTML, does run and is caught."""
+    page = tmp_path / "alert.html"
+    page.write_text(f"<!DOCTYPE html><p>{markup}</p>", encoding="utf-8")
+    offline_page.goto(page)
+    offline_page.page.wait_for_timeout(200)
+    assert offline_page.dialogs == ["alert: 1"]
