@@ -54,6 +54,7 @@ class _Extractor:
         self.assertions: list[tuple[Cand, str, Cand, int, int, str, float, Cand | None]] = []
         self.positions: list[tuple[Cand, Cand, str, int, int, str, float]] = []
         self.generated: dict[str, Cand] = {}
+        self.named_as: Cand | None = None  # the name the text gives an alliance it first left unnamed
 
     # ------------------------------------------------------------------ driver
     def run(self) -> Extraction:
@@ -232,6 +233,10 @@ class _Extractor:
             if self.main_alliance is None:
                 return
             subj, relation = [self.main_alliance], "facilitatedBy"
+        if relation == "naming":  # "Partnerskapet har fått namnet Vägen Hem"
+            if subj and obj and subj[0].key.startswith("agreement:") or subj and not subj[0].text:
+                self.named_as = obj[0] if obj else None
+            return
         if relation == "memberOf" and groups.get("O") is None:
             if s.context is None:  # "Deltog gjorde X, Y och Z": members of the alliance the text speaks of
                 return
@@ -630,6 +635,16 @@ class _Extractor:
         for s, rel, o, *_ in self.assertions:
             if rel == "memberOf":
                 members.setdefault(o.key, set()).add(s.key)
+        agreements = [c for k, c in self.generated.items() if k != "this document"]
+        if self.named_as is not None and len(agreements) <= 1:
+            # "… har tecknat ett partnerskap. Partnerskapet har fått namnet Vägen Hem": one alliance, named late
+            unnamed = {id(c) for c in self.generated.values()}
+            named = self.named_as
+            self.assertions = [(named if id(s) in unnamed else s, r, named if id(o) in unnamed else o, *rest)
+                               for s, r, o, *rest in self.assertions]
+            self.cands = [c for c in self.cands if id(c) not in unnamed]
+            self.generated.clear()
+            return
         anaphoric = self.generated.get("this document")
         if anaphoric is not None and len(members.get(anaphoric.key, ())) < 2:
             self.assertions = [a for a in self.assertions if a[0] is not anaphoric and a[2] is not anaphoric]

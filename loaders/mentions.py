@@ -444,6 +444,9 @@ class BlockScanner:
         compound = any(head.endswith(s) and len(head) > len(s) + 2 for s in self.alliance_suffixes)
         if ends_as_alliance and (len(words) >= 2 or compound):
             return "A"  # "Hjem til Alle alliancen", "Hjemløsealliancen"
+        if len(words) >= 3 and lows[1] in self.connectors and any(
+                lows[0].endswith(a) and len(lows[0]) > len(a) + 2 for a in self.alliance_suffixes):
+            return "A"  # "Ungealliancen for Mental Trivsel": a compound alliance word heads the name
         if any(n > 0 and w in self.alliance_suffixes and words[n] == w for n, w in enumerate(lows)):
             return "A"  # "Boligsosialt nettverk Innlandet": a lower-case alliance word inside a capitalised name
         if any(self._org_head(w) for w in words) or (len(words) >= 2 and (
