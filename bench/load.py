@@ -196,7 +196,7 @@ class LoadReport:
 
 
 def run_load(server: ServerProcess, *, clients: int, duration: float, expensive_share: float = 0.1,
-             client_timeout: float = 120, seed: int = 7) -> LoadReport:
+             client_timeout: float = 300, seed: int = 7) -> LoadReport:
     """`clients` threads, each with its own HTTP connection, sending a random mix of queries for `duration` s."""
     import httpx
 

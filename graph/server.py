@@ -84,14 +84,14 @@ class ServerConfig:
     cors_origin: str | None = "*"
     max_query_bytes: int = 256 * 1024
     max_bytes: int = 64 * 1024 * 1024  # bytes of values in one answer
-    queue_timeout: float | None = None  # waiting for a free worker; default: 3 x timeout + 10 s
+    queue_timeout: float | None = None  # waiting for a free worker; default: 120 s, at least 10 x timeout
     recycle_after: int = 1000  # queries one worker answers before it is replaced
     spare_workers: int = 1  # started in advance, to take a stopped worker's place at once
     max_connections: int = 256  # open HTTP connections served at once
 
     @property
     def queue_wait(self) -> float:
-        return self.queue_timeout if self.queue_timeout is not None else 3 * self.timeout + 10
+        return self.queue_timeout if self.queue_timeout is not None else max(120.0, 10 * self.timeout)
 
 
 # ---------------------------------------------------------------- answers
@@ -597,6 +597,12 @@ class _Handler(BaseHTTPRequestHandler):
 
     # -- plumbing
 
+    def setup(self) -> None:
+        super().setup()
+        # headers and body go out in two writes; without this, Nagle's algorithm and the client's delayed ACK
+        # add ~40 ms to every small answer
+        self.request.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
     def log_message(self, format: str, *args: Any) -> None:
         log.info("%s %s", self.address_string(), format % args)
 
@@ -811,6 +817,7 @@ def make_server(config: ServerConfig) -> AllianceServer:
 
     text = str(config.store_path)
     if "://" in text or text.startswith(("http:/", "https:/")):
+        text = text if "://" in text else text.replace(":/", "://", 1)  # a URL that went through pathlib
         raise ServeError(f"`serve` publishes a local store folder, not {text}; a remote SPARQL server is an "
                          "endpoint already")
     open_store(config.store_path, read_only=True).close()  # the usual message when there is no store
