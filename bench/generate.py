@@ -244,7 +244,7 @@ def document(u: Universe, n: int, rng: random.Random) -> tuple[Document, Extract
     lang = u.lang
     alliance = u.alliances[bisect.bisect(u.weights, rng.random() * u.weights[-1])]
     members = u.members[alliance.name] or rng.sample(u.orgs, 3)
-    cause, place, year = rng.choice(CAUSES[lang]), rng.choice(u.places), rng.randrange(2015, 2026)
+    cause, _, year = rng.choice(CAUSES[lang]), rng.choice(u.places), rng.randrange(2015, 2026)
     w = _Writer()
     w.add(TITLE[lang].format(o=alliance.name, c=cause) + "\n\n")  # a title is not a relation sentence
     target = rng.randrange(2000, 5000)

@@ -65,7 +65,7 @@ def run_case(work: Path, docs: int, jobs: int, timeout: float) -> dict[str, Any]
     corpus(work, docs)  # generated outside the timed process
     cmd = [sys.executable, __file__, "--case", str(docs), str(jobs), "--work", str(work)]
     try:
-        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=False)
     except subprocess.TimeoutExpired:
         return {"documents": docs, "jobs": jobs, "error": f"timed out after {timeout:.0f} s"}
     if proc.returncode != 0:

@@ -66,7 +66,7 @@ def _network_errors(call: Any) -> Any:
     show_default=True,
     help="The organisation–alliance graph (any size), or organisations linked by shared alliances (small graphs).",
 )
-@click.option("--k", "k", type=click.IntRange(min=1), help="Sample betweenness from K sources (automatic on large graphs).")
+@click.option("--k", "k", type=click.IntRange(min=2), help="Sample betweenness from K sources (automatic on large graphs).")
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed for sampled betweenness.")
 @_TOP
 @_MIN_CONFIDENCE

@@ -33,14 +33,22 @@ API (stable; the pyvis maps import it):
     ``weight`` (number of statements). Node attributes are copied from G. Alliance–alliance and organisation–
     organisation edges have no place in a bipartite graph and are left out.
 
-``organisation_projection(B, *, weight="shared", max_edges=MAX_PROJECTION_EDGES) -> networkx.Graph``
-    Organisations linked by the alliances they share, through networkx's own projections:
+``organisation_projection(B, *, weight="shared", max_edges=None) -> networkx.Graph``
+    Organisations linked by the alliances they share, through networkx's own projections (max_edges None:
+    MAX_PROJECTION_EDGES):
     ``weight="shared"`` uses ``bipartite.weighted_projected_graph`` (``weight`` = shared alliances),
     ``weight="jaccard"`` uses ``bipartite.overlap_weighted_projected_graph``. Refuses (``ProjectionTooLarge``) when
     the projection would exceed ``max_edges``: with the sector's skew it reaches hundreds of millions of edges at
     10^5 organisations; the analytics in ``alliances.graph.analytics`` work on the bipartite graph instead.
 
 ``organisations(B)``, ``alliances(B)``: the two node sets of a bipartite graph, sorted.
+
+``graph_arrays(B) -> GraphArrays``
+    The same undirected graph as numbers, for the libraries the analytics hand work to (scipy,
+    igraph): node order, edge index pairs, sides, degrees, and lazily the sparse adjacency and
+    organisations × alliances incidence matrices and the igraph graph. Built in one pass over the
+    edges and kept in ``B.__networkx_cache__`` (the cache networkx itself clears when the graph is changed through
+    its methods), so a command converts once, whatever it asks.
 
 Building a large networkx graph leaves millions of objects the cyclic garbage collector keeps walking;
 ``build_graph`` and ``bipartite_graph`` call ``gc.freeze()`` on graphs over FREEZE_ABOVE edges (measured: PageRank
@@ -50,10 +58,13 @@ Building a large networkx graph leaves millions of objects the cyclic garbage co
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Hashable, Iterable, Mapping, Sequence
+from functools import cached_property
+from itertools import chain
 from typing import Any, Protocol
 
 import networkx as nx
+import numpy as np
 from networkx.algorithms import bipartite
 
 __all__ = [
@@ -62,11 +73,13 @@ __all__ = [
     "KIND_BY_CLASS",
     "MAX_PROJECTION_EDGES",
     "RELATIONS",
+    "GraphArrays",
     "NetworkError",
     "ProjectionTooLarge",
     "alliances",
     "bipartite_graph",
     "build_graph",
+    "graph_arrays",
     "organisation_projection",
     "organisations",
 ]
@@ -396,9 +409,7 @@ def projection_size(B: nx.Graph) -> int:
     return sum(d * (d - 1) // 2 for _, d in B.degree(alliances(B)))
 
 
-def organisation_projection(
-    B: nx.Graph, *, weight: str = "shared", max_edges: int = MAX_PROJECTION_EDGES
-) -> nx.Graph:
+def organisation_projection(B: nx.Graph, *, weight: str = "shared", max_edges: int | None = None) -> nx.Graph:
     """Organisations linked by the alliances they share (networkx's bipartite projections).
 
     >>> B = nx.Graph([("x", "A"), ("y", "A"), ("y", "B"), ("z", "B"), ("x", "B")])
@@ -409,6 +420,7 @@ def organisation_projection(
     >>> round(organisation_projection(B, weight="jaccard").edges["x", "z"]["weight"], 2)
     0.5
     """
+    max_edges = MAX_PROJECTION_EDGES if max_edges is None else max_edges
     bound = projection_size(B)
     if bound > max_edges:
         raise ProjectionTooLarge(
@@ -421,3 +433,145 @@ def organisation_projection(
     if weight == "jaccard":
         return bipartite.overlap_weighted_projected_graph(B, orgs, jaccard=True)
     raise NetworkError(f"unknown projection weight {weight!r}; use 'shared' or 'jaccard'")
+
+
+# ---------------------------------------------------------------- the graph as arrays
+
+_CACHE_KEY = "alliances.arrays"
+
+
+class GraphArrays:
+    """An undirected graph as numbers: node i is ``nodes[i]``; what scipy and igraph are given.
+
+    Why: converting a networkx graph costs more than PageRank itself at 10^4 organisations, so it happens once
+    per graph (`graph_arrays`) and every fast path shares it. The matrices and library graphs are made on first
+    use. `weights` is None for an unweighted graph.
+    """
+
+    def __init__(self, nodes: list[Hashable], edges: np.ndarray, side: np.ndarray, weights: np.ndarray) -> None:
+        self.nodes = nodes
+        self.edges = edges  # (m, 2) int64, each undirected edge once
+        self.side = side  # per node: 0 organisation, 1 alliance, -1 neither
+        self.weights = weights  # per edge, float64 (the "weight" attribute, 1 when absent)
+        self._adjacency: dict[Any, Any] = {}
+
+    @property
+    def n(self) -> int:
+        return len(self.nodes)
+
+    @property
+    def m(self) -> int:
+        return len(self.edges)
+
+    @cached_property
+    def index(self) -> dict[Hashable, int]:
+        return {node: i for i, node in enumerate(self.nodes)}
+
+    @cached_property
+    def degree(self) -> np.ndarray:
+        """Neighbours per node (a self-loop counts twice, as in networkx)."""
+        return np.bincount(self.edges.ravel(), minlength=self.n)
+
+    def adjacency(self, weighted: bool = False) -> Any:
+        """The symmetric adjacency matrix (scipy CSR, float64): 0/1, or the edge weights."""
+        if weighted not in self._adjacency:
+            import scipy.sparse as sp
+
+            u, v = self.edges[:, 0], self.edges[:, 1]
+            w = self.weights if weighted else np.ones(self.m)
+            loops = u == v
+            rows, cols = np.concatenate([u, v[~loops]]), np.concatenate([v, u[~loops]])
+            data = np.concatenate([w, w[~loops]])
+            self._adjacency[weighted] = sp.csr_array((data, (rows, cols)), shape=(self.n, self.n))
+        return self._adjacency[weighted]
+
+    @cached_property
+    def components(self) -> np.ndarray:
+        """The connected component of each node (scipy.sparse.csgraph)."""
+        from scipy.sparse import csgraph
+
+        _count, labels = csgraph.connected_components(self.adjacency(), directed=False)
+        return labels
+
+    def giant_adjacency(self, weighted: bool = False) -> tuple[np.ndarray, Any]:
+        """The nodes of the largest connected component (the first of equal ones) and its adjacency matrix."""
+        key = ("giant", weighted)
+        if key not in self._adjacency:
+            labels = self.components
+            giant = np.flatnonzero(labels == np.bincount(labels).argmax())
+            A = self.adjacency(weighted)
+            self._adjacency[key] = (giant, A if len(giant) == self.n else A[giant][:, giant])
+        return self._adjacency[key]
+
+    @cached_property
+    def organisation_positions(self) -> np.ndarray:
+        return np.flatnonzero(self.side == 0)
+
+    @cached_property
+    def alliance_positions(self) -> np.ndarray:
+        return np.flatnonzero(self.side == 1)
+
+    @cached_property
+    def incidence(self) -> Any:
+        """Organisations × alliances 0/1 matrix (scipy CSR, int64), rows and columns in the order of
+        `organisation_positions` and `alliance_positions`; organisation–organisation edges are left out."""
+        import scipy.sparse as sp
+
+        row_of = np.full(self.n, -1, dtype=np.int64)
+        row_of[self.organisation_positions] = np.arange(len(self.organisation_positions))
+        col_of = np.full(self.n, -1, dtype=np.int64)
+        col_of[self.alliance_positions] = np.arange(len(self.alliance_positions))
+        u, v = self.edges[:, 0], self.edges[:, 1]
+        org, group = np.where(self.side[u] == 0, u, v), np.where(self.side[u] == 0, v, u)
+        keep = (self.side[org] == 0) & (self.side[group] == 1)
+        r, c = row_of[org[keep]], col_of[group[keep]]
+        M = sp.csr_array(
+            (np.ones(len(r), dtype=np.int64), (r, c)),
+            shape=(len(self.organisation_positions), len(self.alliance_positions)),
+        )
+        M.sum_duplicates()
+        M.data[:] = 1
+        return M
+
+    @cached_property
+    def igraph(self) -> Any:
+        """The graph in igraph (undirected, edge attribute "weight"); edge i is ``edges[i]``."""
+        import igraph as ig
+
+        graph = ig.Graph(n=self.n, edges=self.edges, directed=False)
+        graph.es["weight"] = self.weights.tolist()
+        return graph
+
+
+def graph_arrays(G: nx.Graph) -> GraphArrays:
+    """`G` as a `GraphArrays`, converted once and cached on `G` (sides from ``bipartite``, weights from ``weight``).
+
+    The cache lives in ``G.__networkx_cache__``, which networkx empties whenever the graph is changed through
+    its methods (add_edge, remove_node, set_node_attributes, …); views are converted afresh each time.
+
+    >>> B = nx.Graph([("x", "A"), ("y", "A")])
+    >>> nx.set_node_attributes(B, {"x": 0, "y": 0, "A": 1}, "bipartite")
+    >>> arrays = graph_arrays(B)
+    >>> arrays.nodes, arrays.edges.tolist(), arrays.side.tolist(), arrays.incidence.toarray().tolist()
+    (['x', 'A', 'y'], [[0, 1], [1, 2]], [0, 1, 0], [[1], [1]])
+    >>> graph_arrays(B) is arrays
+    True
+    """
+    cache = None if hasattr(G, "_graph") else getattr(G, "__networkx_cache__", None)
+    if cache is not None and _CACHE_KEY in cache:
+        return cache[_CACHE_KEY]
+    nodes = list(G)
+    index = {node: i for i, node in enumerate(nodes)}
+    triples = list(G.edges(data="weight", default=1))
+    m = len(triples)
+    pairs = chain.from_iterable((index[u], index[v]) for u, v, _ in triples)
+    edges = np.fromiter(pairs, dtype=np.int64, count=2 * m).reshape(m, 2)
+    weights = np.fromiter((w for _, _, w in triples), dtype=np.float64, count=m)
+    side = np.fromiter(
+        (s if s in (0, 1) else -1 for _, s in G.nodes(data="bipartite")), dtype=np.int8, count=len(nodes)
+    )
+    arrays = GraphArrays(nodes, edges, side, weights)
+    arrays.__dict__["index"] = index
+    if cache is not None:
+        cache[_CACHE_KEY] = arrays
+    return arrays

@@ -54,7 +54,7 @@ class NQuadsWriter:
         self._keys: dict[str, set[str]] = {}  # normalised name -> entity IRIs
         self._closed = False
 
-    def __enter__(self) -> NQuadsWriter:
+    def __enter__(self) -> NQuadsWriter:  # noqa: PYI034 - NQuadsWriter is final
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -3,7 +3,9 @@
 Why this shape:
 - Every change is ONE SPARQL UPDATE request, which Oxigraph runs as one RocksDB write batch: a batch of documents,
   the graphs it replaces and the refreshed entities graph land together or not at all, also when the process is
-  killed midway (the write-ahead log replays whole batches only).
+  killed midway (the write-ahead log replays whole batches only). Large batches of new documents (ingest at
+  scale) go through Oxigraph's bulk loader instead, several times faster, with a journal that the next writer
+  uses to undo a batch cut short (`Store._commit_bulk`): still all of a batch or none of it.
 - The entities graph (`graph.vocab.ENTITIES_GRAPH`) is derived data: for every entity IRI typed in some document
   graph it holds the union of its types, exactly one `skos:prefLabel` (the longest name, ties alphabetically) and
   one `al:entityKey` per name (`graph.vocab.normalise`), which `lookup` reads through Oxigraph's object index.
@@ -787,7 +789,7 @@ class Store:
         # what the new quads say about entities
         added: dict[str, _Facts] = {}
         for q in names_from:
-            if _is_doc_graph(q.graph_name) and q.predicate in _FACT_PREDICATES and _is_entity(q.subject):
+            if q.predicate in _FACT_PREDICATES and _is_entity(q.subject) and _is_doc_graph(q.graph_name):
                 added.setdefault(_text(q.subject), _Facts()).add(q.predicate, q.object)
 
         remaining = self._document_facts(recompute, minus=dropped_facts)

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import doctest
 import json
+import random
 from collections.abc import Iterator
-from functools import partial
 from pathlib import Path
+from typing import Any
 
 import networkx as nx
 import pytest
@@ -75,12 +76,12 @@ def test_analytics_betweenness_known(net_bipartite: nx.Graph) -> None:
 
 
 @pytest.mark.parametrize("seed", [1, 2])
-def test_analytics_betweenness_rustworkx_matches_networkx(monkeypatch: pytest.MonkeyPatch, seed: int) -> None:
+def test_analytics_betweenness_igraph_matches_networkx(monkeypatch: pytest.MonkeyPatch, seed: int) -> None:
     B = _random_bipartite(seed)
     expected = {r["iri"]: r["score"] for r in analytics.centrality(B, "betweenness")}
-    monkeypatch.setattr(analytics, "RUSTWORKX_ABOVE", 0)
+    monkeypatch.setattr(analytics, "IGRAPH_ABOVE", 0)
     rows = analytics.centrality(B, "betweenness")
-    assert "rustworkx" in rows[0]["method"]
+    assert "igraph" in rows[0]["method"]
     assert {r["iri"]: r["score"] for r in rows} == pytest.approx(expected)
 
 
@@ -270,7 +271,7 @@ def test_analytics_cli_errors(net_path: Path, args: list[str], code: int, messag
 
 
 def test_analytics_cli_projection_too_large(net_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(analytics, "organisation_projection", partial(network.organisation_projection, max_edges=1))
+    monkeypatch.setattr(analytics, "SCIPY_PROJECTION_EDGES", 1)
     code, output = _run(net_path, "centrality", "--on", "projection")
     assert code == 2, output
     assert "--on bipartite" in output
@@ -311,3 +312,138 @@ def test_analytics_seeds_bl_brokers_most(seeds_path: Path) -> None:
     code, output = _run(seeds_path, "brokers", "--format", "json")
     assert code == 0, output
     assert json.loads(output)[0]["label"] == "BL – Danmarks Almene Boliger"
+
+
+# ---------------------------------------------------------------- fast paths agree with networkx
+
+
+def _two_components() -> nx.Graph:
+    """Two random bipartite pieces side by side, and an isolated organisation: a disconnected graph."""
+    B = nx.union(_random_bipartite(4), _random_bipartite(5), rename=("l", "r"))
+    B.add_node("lonely", bipartite=0)
+    return B
+
+
+def _ties() -> nx.Graph:
+    """Symmetric graphs: every organisation of a complete bipartite piece scores the same on every measure."""
+    left = [(o, a) for o in ("d", "b", "c", "a") for a in ("A", "B")]
+    right = [(o, a) for o in ("z", "y") for a in ("C",)]
+    return _bipartite([*left, *right, ("x", "C"), ("x", "B")])
+
+
+_GRAPHS = {"random": lambda: _random_bipartite(6), "disconnected": _two_components, "ties": _ties}
+
+
+@pytest.mark.parametrize("measure", analytics.MEASURES)
+@pytest.mark.parametrize("on", ["bipartite", "projection"])
+@pytest.mark.parametrize("graph", sorted(_GRAPHS))
+def test_analytics_centrality_fast_matches_networkx(
+    monkeypatch: pytest.MonkeyPatch, measure: str, on: str, graph: str
+) -> None:
+    monkeypatch.setattr(analytics, "IGRAPH_ABOVE", 0)  # exact betweenness: igraph even on tiny graphs
+    B = _GRAPHS[graph]()
+    fast = analytics.centrality(B, measure, on=on)
+    reference = analytics.centrality(B, measure, on=on, backend="networkx")
+    # networkx's power iteration stops when the summed error is below n × 1e-6; igraph's PRPACK solves exactly
+    tolerance = {"rel": 0, "abs": 1e-5} if measure == "pagerank" else {"rel": 1e-9, "abs": 1e-12}
+    assert {r["iri"]: r["score"] for r in fast} == pytest.approx({r["iri"]: r["score"] for r in reference}, **tolerance)
+    if graph == "ties" or measure != "pagerank":
+        assert [r["iri"] for r in fast] == [r["iri"] for r in reference]
+    assert "networkx" in reference[0]["method"] and "networkx" not in fast[0]["method"]
+
+
+@pytest.mark.parametrize("graph", sorted(_GRAPHS))
+@pytest.mark.parametrize(("k", "seed"), [(2, 0), (5, 1), (20, 7)])
+def test_analytics_sampled_betweenness_is_networkx_estimate(graph: str, k: int, seed: int) -> None:
+    """Same sources as networkx draws for the seed, same rescaling: the very numbers networkx's k= gives."""
+    B = _GRAPHS[graph]()
+    k = min(k, len(B) - 1)
+    rows = analytics.centrality(B, "betweenness", k=k, seed=seed)
+    assert f"sampled from k={k} of {len(B)} sources (seed {seed}) with igraph" in rows[0]["method"]
+    expected = nx.betweenness_centrality(B, k=k, seed=seed)
+    assert {r["iri"]: r["score"] for r in rows} == pytest.approx({o: expected[o] for o in network.organisations(B)})
+
+
+@pytest.mark.parametrize("graph", sorted(_GRAPHS))
+def test_analytics_sampled_betweenness_all_sources_is_exact(graph: str) -> None:
+    """With every node a source (k = n) the rescaled igraph estimate is exact betweenness."""
+    B = _GRAPHS[graph]()
+    arrays = network.graph_arrays(B)
+    estimate = analytics._sampled_betweenness(arrays, range(len(B)))
+    exact = nx.betweenness_centrality(B)
+    assert {node: estimate[i] for i, node in enumerate(arrays.nodes)} == pytest.approx(exact)
+    rows = analytics.centrality(B, "betweenness", k=len(B))  # k = n: exact, as networkx does it
+    assert rows[0]["method"].startswith("exact")
+    assert {r["iri"]: r["score"] for r in rows} == pytest.approx({o: exact[o] for o in network.organisations(B)})
+
+
+@pytest.mark.parametrize("k", [1, 0])
+def test_analytics_sampled_betweenness_needs_two_sources(net_bipartite: nx.Graph, k: int) -> None:
+    with pytest.raises(network.NetworkError, match="at least 2 sources"):
+        analytics.centrality(net_bipartite, "betweenness", k=k)
+
+
+@pytest.mark.parametrize(
+    ("function", "kwargs"),
+    [
+        (analytics.centrality, {"measure": "degree"}),
+        (analytics.centrality, {"measure": "pagerank"}),
+        (analytics.centrality, {"measure": "betweenness", "on": "projection"}),
+        (analytics.overlap, {}),
+        (analytics.brokers, {}),
+    ],
+)
+@pytest.mark.parametrize("top", [1, 2, 3, 5])
+def test_analytics_top_is_head_of_full_ranking(function: Any, kwargs: dict[str, Any], top: int) -> None:
+    """Rows are built only for the best (and ties at the cut); the result must still be the full ranking's head."""
+    B = _ties()
+    full = function(B, **kwargs)
+    assert function(B, top=top, **kwargs) == full[:top]
+
+
+@pytest.mark.parametrize("seed", [0, 3])
+def test_analytics_communities_repeat_with_seed(seed: int) -> None:
+    B = _random_bipartite(seed + 10)
+    first = analytics.communities(B, seed=seed)
+    assert analytics.communities(B, seed=seed) == first
+    state = random.getstate()
+    analytics.communities(B, seed=seed)
+    assert random.getstate() == state  # igraph was given its own generator, not the global one
+
+
+@pytest.mark.parametrize("graph", sorted(_GRAPHS))
+def test_analytics_communities_igraph_as_good_as_networkx(graph: str) -> None:
+    """Both are Louvain with other random draws: the same cover of connected nodes, modularity as high."""
+    B = _GRAPHS[graph]()
+    connected = B.subgraph(n for n, d in B.degree() if d > 0)
+
+    def parts(rows: list[dict[str, Any]]) -> list[set[str]]:
+        by_label = {B.nodes[n].get("label", str(n)): n for n in B}
+        return [{by_label[x] for x in r["organisation_names"] + r["alliance_names"]} for r in rows]
+
+    fast, reference = parts(analytics.communities(B)), parts(analytics.communities(B, backend="networkx"))
+    assert set().union(*fast) == set().union(*reference) == set(connected)
+    q_fast = nx.community.modularity(connected, fast)
+    q_reference = nx.community.modularity(connected, reference)
+    assert q_fast >= q_reference - 0.02
+
+
+def test_analytics_communities_components_apart() -> None:
+    """Three stars with nothing in common: three communities, whatever the draws."""
+    B = _bipartite([(o, a) for a, members in (("A", "abc"), ("B", "de"), ("C", "fghi")) for o in members])
+    rows = analytics.communities(B)
+    assert [(r["alliance_names"], r["organisation_names"]) for r in rows] == [
+        (["C"], ["f", "g", "h", "i"]), (["A"], ["a", "b", "c"]), (["B"], ["d", "e"])
+    ]
+
+
+def test_analytics_arrays_follow_changes() -> None:
+    """The converted graph is cached on the graph and dropped when networkx changes it (regression: stale ranks)."""
+    B = _bipartite([("x", "A"), ("y", "A"), ("y", "B")])
+    assert analytics.centrality(B, "degree")[0]["iri"] == "y"
+    assert network.graph_arrays(B) is network.graph_arrays(B)
+    B.add_edges_from([("x", "B"), ("x", "C")])
+    B.nodes["C"]["bipartite"] = 1
+    nx.set_node_attributes(B, {"C": 1}, "bipartite")
+    assert analytics.centrality(B, "degree")[0]["iri"] == "x"
+    assert [(r["alliance_a"], r["alliance_b"]) for r in analytics.overlap(B)] == [("A", "B"), ("A", "C"), ("B", "C")]

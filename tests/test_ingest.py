@@ -2,12 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import random
-import signal
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -128,43 +122,6 @@ def test_rebuild_applies_a_curation_made_after_ingest(tmp_path: Path) -> None:
         # and it survives a re-ingest of the unchanged source
         ingest([src], store, curation=curation)
         assert ("Røde Kors", "memberOf", "Alliancen mod Ensomhed") not in relations(store)
-
-
-@pytest.mark.slow
-def test_ingest_killed_midway_leaves_whole_documents(tmp_path: Path) -> None:
-    """SIGKILL an ingest of 600 documents (3 transactions) at random moments: the store always opens, and holds
-    whole batches of whole documents — never half of one."""
-    folder = tmp_path / "corpus"
-    for n in range(600):
-        write(folder, f"doc{n:04d}.txt", PRESS.replace("Mødrehjælpen", f"Forening nummer {n} af Danmark"))
-    full = tmp_path / "full"
-    subprocess.run([sys.executable, "-m", "alliances.cli", "--store", str(full), "ingest", str(folder)],
-                   check=True, capture_output=True)
-    with open_store(full, read_only=True) as store:
-        per_doc = _quads_per_doc(store)
-    rng = random.Random(7)
-    for run in range(3):
-        store_path = tmp_path / f"killed{run}"
-        proc = subprocess.Popen([sys.executable, "-m", "alliances.cli", "--store", str(store_path), "ingest",
-                                 str(folder)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        time.sleep(rng.uniform(1.0, 6.0))
-        os.kill(proc.pid, signal.SIGKILL)
-        proc.wait()
-        if not (store_path / "CURRENT").exists():
-            continue  # killed before the store was created
-        with open_store(store_path) as store:
-            got = _quads_per_doc(store)
-            assert len(got) % 200 == 0 or len(got) == len(per_doc)
-            for doc, count in got.items():
-                assert per_doc[doc] == count, f"document {doc} is not whole"
-            ingest(list(iter_sources([folder])), store)  # finishing the job afterwards works
-            assert len(store.document_ids()) == 600
-
-
-def _quads_per_doc(store) -> dict[str, int]:  # type: ignore[no-untyped-def]
-    rows = store.select("SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } FILTER(STRSTARTS(STR(?g), "
-                        "'https://w3id.org/alliances/doc/')) } GROUP BY ?g")
-    return {str(r["g"]): int(r["n"]) for r in rows}
 
 
 @pytest.mark.skipif(not (SHARED / "seeds").is_dir(), reason="../shared/seeds is absent (the seed texts are not part "
