@@ -125,7 +125,7 @@ def run_size(n: int, *, slow: bool, seed: int, repeat: int) -> list[dict[str, An
     default_k = analytics._default_k(B.number_of_nodes(), B.number_of_edges(), None)
     sources = random.Random(0).sample(range(len(nodes)), sample_k)
     default_sources = random.Random(0).sample(range(len(nodes)), default_k) if default_k else None
-    projectable = info["projection_edges_upper_bound"] <= network.MAX_PROJECTION_EDGES
+    projectable = info["projection_edges_upper_bound"] <= analytics.SCIPY_PROJECTION_EDGES
     P = _projection_igraph(M) if projectable else None
     top = TOP
     cases: dict[str, dict[str, Callable[[], Any] | None]] = {
@@ -175,7 +175,7 @@ def run_size(n: int, *, slow: bool, seed: int, repeat: int) -> list[dict[str, An
         },
         "projection + pagerank (--on projection)": {
             "ours": (lambda: analytics.centrality(B, "pagerank", on="projection", top=top)) if projectable else None,
-            "networkx": (lambda: nx.pagerank(network.organisation_projection(B)))
+            "networkx": (lambda: nx.pagerank(bipartite.weighted_projected_graph(B, orgs)))
             if projectable and (slow or n <= 10_000) else None,
             "scipy+igraph": (lambda: _projection_igraph(M).pagerank(weights="weight")) if projectable else None,
         },

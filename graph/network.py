@@ -142,12 +142,14 @@ WHERE {
 """
 
 # Edges and their assertions are read apart and joined here: one scan each, no per-edge OPTIONAL in the store.
+# %s is the VALUES list of the wanted predicates (IRIs from _PREDICATES, never user text): asking for memberOf
+# alone reads a fifth of the assertions.
 _EDGES_QUERY = """
 PREFIX al:  <https://w3id.org/alliances/ontology#>
 PREFIX org: <http://www.w3.org/ns/org#>
 SELECT ?s ?p ?o ?graph
 WHERE {
-  VALUES ?p { org:memberOf al:funds al:facilitatedBy al:foundedBy al:partnerOf org:subOrganizationOf }
+  VALUES ?p { %s }
   GRAPH ?graph { ?s ?p ?o . }
   FILTER (?graph != <https://w3id.org/alliances/graph/entities>)
 }
@@ -158,8 +160,9 @@ PREFIX al:  <https://w3id.org/alliances/ontology#>
 PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
 SELECT ?s ?p ?o ?graph ?evidence ?rule ?confidence ?amount ?currency
 WHERE {
+  VALUES ?p { %s }
   GRAPH ?graph {
-    ?assertion a al:Assertion ; rdf:subject ?s ; rdf:predicate ?p ; rdf:object ?o .
+    ?assertion rdf:predicate ?p ; a al:Assertion ; rdf:subject ?s ; rdf:object ?o .
     OPTIONAL { ?assertion al:evidence ?evidence }
     OPTIONAL { ?assertion al:rule ?rule }
     OPTIONAL { ?assertion al:confidence ?confidence }
@@ -268,7 +271,8 @@ def build_graph(
             documents[graph] = (str(row["source"]), date)
 
     evidence: dict[tuple[str, str, str, str], list[dict[str, Any]]] = {}
-    for row in store.select(_ASSERTIONS_QUERY):
+    values = " ".join(f"<{iri}>" for iri in sorted(wanted))
+    for row in store.select(_ASSERTIONS_QUERY % values):
         p = str(row["p"])
         if p not in wanted:
             continue
@@ -293,7 +297,7 @@ def build_graph(
             continue
         _add_node(G, iri, kind, labels, generated)
 
-    edges = sorted({(str(r["s"]), str(r["p"]), str(r["o"]), str(r["graph"])) for r in store.select(_EDGES_QUERY)})
+    edges = sorted({(str(r["s"]), str(r["p"]), str(r["o"]), str(r["graph"])) for r in store.select(_EDGES_QUERY % values)})
     for s, p, o, graph in edges:
         if p not in wanted:
             continue

@@ -151,3 +151,27 @@ def test_network_projection_refuses_when_too_large(toy_store: Store) -> None:
     B = network.bipartite_graph(network.build_graph(toy_store))
     with pytest.raises(network.ProjectionTooLarge, match="up to 2 edges"):
         network.organisation_projection(B, max_edges=1)
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_network_arrays_match_networkx_matrices(seed: int) -> None:
+    B = nx.bipartite.random_graph(30, 6, 0.2, seed=seed)
+    B.add_node("isolated", bipartite=0)
+    arrays = network.graph_arrays(B)
+    nodes = arrays.nodes
+    assert (arrays.adjacency().toarray() == nx.to_numpy_array(B, nodelist=nodes, weight=None)).all()
+    orgs = [nodes[i] for i in arrays.organisation_positions]
+    groups = [nodes[i] for i in arrays.alliance_positions]
+    expected = nx.bipartite.biadjacency_matrix(B, row_order=orgs, column_order=groups, weight=None).toarray()
+    assert (arrays.incidence.toarray() == expected).all()
+    assert arrays.degree.tolist() == [d for _, d in B.degree(nodes)]
+
+
+def test_network_arrays_cached_until_changed() -> None:
+    B = nx.Graph([("x", "A")])
+    first = network.graph_arrays(B)
+    assert network.graph_arrays(B) is first
+    B.add_edge("y", "A")
+    assert network.graph_arrays(B) is not first and network.graph_arrays(B).m == 2
+    view = B.subgraph(["x", "A"])
+    assert network.graph_arrays(view) is not network.graph_arrays(view)  # a view follows its graph: never cached

@@ -33,7 +33,7 @@ from alliances.loaders.registry import iter_sources
 BATCH = 3  # documents per transaction in these runs (the real default is 200): many commits to land in
 V1_SOURCES = 20
 NEW_SOURCES = 5
-KILL_RUNS = 12
+KILL_RUNS = int(os.environ.get("ALLIANCES_KILL_RUNS", "12"))  # more for a long local run
 PROV_TIME = ox.NamedNode("http://www.w3.org/ns/prov#generatedAtTime")
 DOC_PREFIX = "https://w3id.org/alliances/doc/"
 
