@@ -6,7 +6,7 @@ STORE  := .demo-store
 # An organisation named in the bundled corpus/, for the demo's member-of question.
 DEMO_ORG ?= BL
 
-.PHONY: install demo test lint clean
+.PHONY: install demo test lint clean bench bench-large
 
 install: $(VENV)/.installed
 
@@ -29,6 +29,16 @@ lint: install
 	$(BIN)/pip install --quiet -e '.[dev]'
 	$(BIN)/ruff check .
 	$(BIN)/mypy --explicit-package-bases cli.py output.py graph loaders
+
+# Every benchmark at the small and medium sizes (about 20 min on 2 cores); results in bench/results/. Not tests.
+bench: install
+	$(BIN)/pip install --quiet -e '.[bench]'
+	$(BIN)/python bench/run.py --sizes small,medium
+
+# Adds 10^7 quads and 10^5 documents (hours).
+bench-large: install
+	$(BIN)/pip install --quiet -e '.[bench]'
+	$(BIN)/python bench/run.py --sizes small,medium,large
 
 clean:
 	rm -rf $(STORE) $(VENV)/.installed .pytest_cache .mypy_cache .ruff_cache

@@ -508,6 +508,43 @@ def _shape(query: str) -> _Shape:
     return _Shape(form, None, None)
 
 
+def _constants_in_patterns(query: str, where_brace: int, constants: Mapping[str, str]) -> str:
+    """Write bound IRIs into the triple patterns of the WHERE group as constants.
+
+    Oxigraph plans a substituted variable as unknown, so an OPTIONAL over assertions joins every assertion of the
+    store (member-of: 22 ms at 10^5 quads; 1.2 ms with the IRI as a constant). Only triple-pattern positions
+    outside parentheses are rewritten (never FILTER, BIND or function arguments), nothing when the group holds a
+    subquery; the text written is Oxigraph's own serialisation of a validated IRI, never the user's string.
+    """
+    edits: list[tuple[int, int, str]] = []
+    kept: set[str] = set()  # variables also used where a constant cannot stand: leave them all as they are
+    depth, parens, end = 0, 0, len(query)
+    for i, token in _scan(query[where_brace:]):
+        if token == "{":
+            depth += 1
+        elif token == "}":
+            depth -= 1
+            if depth == 0:
+                end = where_brace + i
+                break
+        elif token == "(":
+            parens += 1
+        elif token == ")":
+            parens -= 1
+        elif token.upper() == "SELECT":
+            return query
+        elif token[:1] in "?$" and token[1:] in constants:
+            if parens:
+                kept.add(token[1:])
+            else:
+                edits.append((where_brace + i, where_brace + i + len(token), token[1:]))
+    kept |= {t[1:] for _, t in _scan(query[end:]) if t[:1] in "?$"}  # ORDER BY, GROUP BY, HAVING
+    for start, stop, name in reversed(edits):
+        if name not in kept:
+            query = query[:start] + constants[name] + query[stop:]
+    return query
+
+
 def _projected(projection: str | None) -> set[str] | None:
     """Variables a SELECT projects (`?x`, `(expr AS ?x)`), or None for `SELECT *`."""
     if projection is None:
@@ -921,6 +958,7 @@ class Store:
         projected = _projected(shape.projection) if shape.form == "SELECT" else set()
         substitutions: dict[ox.Variable, ox.NamedNode | ox.Literal | ox.BlankNode] = {}
         values: list[str] = []
+        constants: dict[str, str] = {}
         for raw_name, value in bindings.items():
             name = raw_name.lstrip("?$")
             if not _VARNAME.match(name):
@@ -933,8 +971,16 @@ class Store:
             terms = [to_term(v) for v in value] if isinstance(value, (list, tuple)) else [to_term(value)]
             if not many and (projected is None or name in projected):
                 substitutions[ox.Variable(name)] = terms[0]
+            if not many and isinstance(terms[0], ox.NamedNode) and shape.where_brace is not None \
+                    and projected is not None \
+                    and not re.search(rf"(?i)(AS|VALUES)\s+[?$]{name}(?![A-Za-z0-9_])", query):
+                constants[name] = str(terms[0])
+            elif not many and (projected is None or name in projected):
+                continue
             else:
                 values.append(f"VALUES ?{name} {{ {' '.join(str(t) for t in terms)} }}")
+        if constants:
+            query = _constants_in_patterns(query, shape.where_brace or 0, constants)
         if not values:
             return query, substitutions
         if shape.where_brace is None:
