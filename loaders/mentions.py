@@ -27,6 +27,7 @@ _AMOUNT = re.compile(
     r"(?P<cur>kr\.|kr\b|kroner|kronor|dkk|nok|sek|euro|eur\b|€|usd|dollars)",
     re.IGNORECASE,
 )
+_DIGIT = re.compile(r"\d")
 _SCALE_SHORT = {"mnkr": 1_000_000, "mkr": 1_000_000}
 
 
@@ -102,7 +103,9 @@ LOCAL_CURRENCY = {"da": "DKK", "nb": "NOK", "sv": "SEK"}
 def find_amounts(text: str, base: int, block: int, lang: str = "da") -> list[Cand]:
     """Money in the text: "2 mio. kr.", "3,5 millioner kroner", "500 000 kronor", "100 euro"; kroner in the
     language's own currency unless the text says which."""
-    out = []
+    out: list[Cand] = []
+    if _DIGIT.search(text) is None:
+        return out  # every amount has a digit; the amount pattern is slow to fail on every position
     for m in _AMOUNT.finditer(text):
         num = m.group("num").replace(" ", "").replace(".", "").replace(",", ".")
         try:
@@ -512,9 +515,12 @@ class BlockScanner:
         out = []
         i = 0
         n_toks = len(tk)
+        lowers, words = tk.lowers, tk.words
         while i < n_toks:
-            if taken[i]:
-                i += 1
+            low = lowers[i]
+            if taken[i] or (low not in self.role_starts and not low.endswith(self.role_suffixes)
+                            and "Σ" not in words[i]):
+                i += 1  # no role starts here (the quick test of `_role_length`, inline as it runs on every token)
                 continue
             best = self._role_length(tk, i)
             if best and not any(taken[i : i + best]):

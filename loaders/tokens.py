@@ -14,9 +14,9 @@ abbreviation such as "bl.a.") can match across its edge. A block where that does
 
 from __future__ import annotations
 
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from spacy.attrs import IDX, IS_PUNCT, LENGTH, SPACY
 from spacy.language import Language
@@ -45,6 +45,8 @@ class Tokens:
     idx: list[int]  # character offset of each token in `text`
     spaces: list[bool]  # a space follows the token (within the block)
     sents: list[tuple[int, int]]  # (first token, end token) of each sentence
+    # matches over all of `doc` per matcher, shared by the blocks that slice one Doc: each matcher runs once
+    doc_matches: dict[int, list[tuple[int, int]]] = field(default_factory=dict, compare=False, repr=False)
 
     def __len__(self) -> int:
         return len(self.words)
@@ -65,9 +67,21 @@ class Tokens:
         return self.text[self.idx[i] : self.idx[j - 1] + len(self.words[j - 1])]
 
     def matches(self, matcher: PhraseMatcher) -> list[tuple[int, int]]:
-        """(start, end) of the matcher's matches within the block."""
-        span = self.doc[self.offset : self.offset + len(self.words)]
-        return [(s - self.offset, e - self.offset) for _, s, e in matcher(span)]
+        """(start, end) of the matcher's matches within the block: those over the whole Doc that start and end
+        inside it (what matching the block alone finds)."""
+        found = self.doc_matches.get(id(matcher))
+        if found is None:
+            found = sorted((s, e) for _, s, e in matcher(self.doc))
+            self.doc_matches[id(matcher)] = found
+        first, end = self.offset, self.offset + len(self.words)
+        i = bisect_left(found, (first, first))
+        out = []
+        while i < len(found) and found[i][0] < end:
+            s, e = found[i]
+            if e <= end:
+                out.append((s - first, e - first))
+            i += 1
+        return out
 
     def char_span(self, start: int, end: int) -> tuple[int, int] | None:
         """`doc.char_span(start, end, alignment_mode="expand")` as (start token, end token), or None."""
@@ -99,8 +113,14 @@ def block_tokens(nlp: Language, text: str, blocks: Sequence[Block], special_piec
     rows = doc.to_array(_ATTRS).tolist() if len(doc) else []
     starts = [r[0] for r in rows]
     words = [text[s : s + n] for s, n, _, _ in rows]
+    lowers = [w.lower() for w in words]
+    alpha = [w.isalpha() for w in words]
+    spaces = [r[2] == 1 for r in rows]
+    punct = [r[3] == 1 for r in rows]
+    final = [w in punct_chars for w in words]
     out: list[Tokens | None] = []
     alone: list[int] = []
+    shared: dict[int, list[tuple[int, int]]] = {}
     for b in blocks:
         span = _slice(text, b, starts, words, special_pieces)
         if span is None:
@@ -108,8 +128,11 @@ def block_tokens(nlp: Language, text: str, blocks: Sequence[Block], special_piec
             out.append(None)
             continue
         a, e = span
-        out.append(_tokens(doc, a, text[b.start : b.end], words[a:e], [r[0] - b.start for r in rows[a:e]],
-                           [bool(r[2]) for r in rows[a:e]], [bool(r[3]) for r in rows[a:e]], punct_chars))
+        block_spaces = spaces[a:e]
+        block_spaces[-1] = False  # alone, the block's last token has no space after it
+        out.append(Tokens(doc, a, text[b.start : b.end], words[a:e], lowers[a:e], alpha[a:e],
+                          [s - b.start for s in starts[a:e]], block_spaces, _sentences(punct[a:e], final[a:e]),
+                          shared))
     if alone:
         for k, sp in zip(alone, nlp.pipe(text[blocks[k].start : blocks[k].end] for k in alone)):
             out[k] = tokens_of(sp)
@@ -135,29 +158,23 @@ def _slice(text: str, b: Block, starts: list[int], words: list[str],
     return a, e
 
 
-def _tokens(doc: SpacyDoc, offset: int, text: str, words: list[str], idx: list[int], spaces: list[bool],
-            punct: list[bool], punct_chars: set[str]) -> Tokens:
-    if spaces:
-        spaces[-1] = False  # alone, the block's last token has no space after it
-    return Tokens(doc, offset, text, words, [w.lower() for w in words], [w.isalpha() for w in words], idx, spaces,
-                  _sentences(words, punct, punct_chars))
-
-
-def _sentences(words: list[str], punct: list[bool], punct_chars: set[str]) -> list[tuple[int, int]]:
-    """Sentences as spaCy's Sentencizer finds them in a Doc of these tokens: a new one starts at the first token
-    after a sentence-final character that is not punctuation itself."""
-    starts = [0]
-    seen_period = False
-    for i, w in enumerate(words):
-        final = w in punct_chars
-        if seen_period and not punct[i] and not final:
-            starts.append(i)
-            seen_period = False
-        elif final:
-            seen_period = True
-    if not words:
+def _sentences(punct: list[bool], final: list[bool]) -> list[tuple[int, int]]:
+    """Sentences as spaCy's Sentencizer finds them in a Doc of these tokens: after a sentence-final character
+    (`final`), the next token that is neither punctuation nor sentence-final starts a new sentence."""
+    n = len(punct)
+    if not n:
         return []
-    return list(zip(starts, [*starts[1:], len(words)]))
+    starts = [0]
+    i = 0
+    for p in (k for k in range(n) if final[k]):
+        if p < i:
+            continue  # within the stretch already read after an earlier sentence-final token
+        i = p + 1
+        while i < n and (punct[i] or final[i]):
+            i += 1
+        if i < n:
+            starts.append(i)
+    return list(zip(starts, [*starts[1:], n]))
 
 
 def tokens_of(doc: SpacyDoc) -> Tokens:
