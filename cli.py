@@ -14,6 +14,7 @@ one-line message and an exit code:
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import sys
 import tempfile
@@ -25,6 +26,11 @@ from typing import Any
 import click
 
 from alliances import __version__
+from alliances.commands import analytics as analytics_commands
+from alliances.commands import ask as ask_commands
+from alliances.commands import maps as maps_commands
+from alliances.commands import review as review_commands
+from alliances.commands import sparql as sparql_commands
 from alliances.commands.common import (
     EXIT_PARTIAL,
     EXIT_USAGE,
@@ -36,21 +42,23 @@ from alliances.commands.common import (
     pass_app,
 )
 
-SPARQL_FORMATS = ("table", "json", "csv", "tsv", "xml", "turtle")
-EXPORT_FORMATS = ("turtle", "trig", "nquads", "json-ld")
+RDF_EXPORT_FORMATS = ("turtle", "trig", "nquads", "json-ld")
+NETWORK_EXPORT_FORMATS = ("graphml", "gexf", "kumu", "nodelink")
+EXPORT_FORMATS = RDF_EXPORT_FORMATS + NETWORK_EXPORT_FORMATS
 
 @click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.option(
     "--store",
     "store_path",
-    type=click.Path(file_okay=False, path_type=Path),
+    metavar="FOLDER|URL",
     envvar="ALLIANCES_STORE",
     show_envvar=True,
-    help="Folder of the graph store. Default: $XDG_DATA_HOME/alliances/store (~/.local/share/alliances/store).",
+    help="Folder of the graph store, or the URL of a SPARQL 1.1 server (http://host:7878/). "
+    "Default: $XDG_DATA_HOME/alliances/store (~/.local/share/alliances/store).",
 )
 @click.version_option(__version__, prog_name="alliances")
 @click.pass_context
-def cli(ctx: click.Context, store_path: Path | None) -> None:
+def cli(ctx: click.Context, store_path: str | None) -> None:
     """A knowledge graph of Nordic social-sector alliances, read from Danish, Norwegian and Swedish texts.
 
     Ingest texts, then ask who is in which alliance, with the sentence and document behind every edge.
@@ -69,9 +77,45 @@ def cli(ctx: click.Context, store_path: Path | None) -> None:
 
 # ---------------------------------------------------------------- ingest
 
+_PLUGIN_OPTIONS = (
+    click.option("--ner-model", metavar="PATH_OR_NAME",
+                 help="Also find organisations with this trained spaCy pipeline (a folder or an installed package, "
+                 "e.g. a DaCy model); never downloaded. Off by default."),
+    click.option("--llm-endpoint", metavar="URL", envvar="ALLIANCES_LLM_ENDPOINT",
+                 help="Also ask a chat model behind this OpenAI-compatible API (e.g. http://localhost:8000/v1) for "
+                 "relations; only those whose quote is in the text and whose kinds fit are kept, at confidence "
+                 "0.6 at most, rule llm:MODEL. API key from ALLIANCES_LLM_API_KEY [env: ALLIANCES_LLM_ENDPOINT]."),
+    click.option("--llm-model", metavar="NAME", envvar="ALLIANCES_LLM_MODEL",
+                 help="The model name the --llm-endpoint serves [env: ALLIANCES_LLM_MODEL]."),
+    click.option("--llm-timeout", type=click.FloatRange(min=0, min_open=True), metavar="SECONDS",
+                 help="Give up on one LLM request after this long (default 120); the rules' result stands."),
+)
+
 
 def build_options(command: Callable[..., Any]) -> Callable[..., Any]:
-    """--min-confidence and --curation, shared by every command that builds the graph."""
+    """--min-confidence, --curation and the plug-in options, shared by every command that builds the graph.
+
+    The plug-in options reach the command as one `plugins` argument (`loaders.plugins.Plugins`), already checked.
+    """
+
+    inner = command
+
+    @functools.wraps(inner)
+    def with_plugins(*args: Any, ner_model: str | None, llm_endpoint: str | None, llm_model: str | None,
+                     llm_timeout: float | None, **kwargs: Any) -> Any:
+        from alliances.loaders.plugins import PluginError, make_plugins
+
+        try:
+            kwargs["plugins"] = make_plugins(ner_model=ner_model, llm_endpoint=llm_endpoint, llm_model=llm_model,
+                                             llm_api_key=os.environ.get("ALLIANCES_LLM_API_KEY"),
+                                             llm_timeout=llm_timeout)
+        except PluginError as e:
+            raise CliError(f"{str(e).rstrip('.')}. Nothing was written.", EXIT_USAGE) from e
+        return inner(*args, **kwargs)
+
+    command = with_plugins
+    for option in reversed(_PLUGIN_OPTIONS):
+        command = option(command)
     command = click.option(
         "--curation",
         type=click.Path(exists=True, dir_okay=False, path_type=Path),
@@ -91,9 +135,15 @@ def build_options(command: Callable[..., Any]) -> Callable[..., Any]:
 @cli.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
 @click.option("--strict", is_flag=True, help="Stop at the first file that cannot be read, and store nothing.")
+@click.option("--jobs", "-j", type=click.IntRange(min=0), default=1, show_default=True,
+              help="Worker processes that read and extract (0: one per core); one writer keeps the order, so the "
+              "graph is the same for any number.")
+@click.option("--to-nquads", "to_nquads", type=click.Path(file_okay=False, path_type=Path),
+              help="Write N-Quads files into this new folder for a SPARQL server's bulk loader, instead of the store.")
 @build_options
 @pass_app
-def ingest(app: App, paths: tuple[Path, ...], strict: bool, min_confidence: float, curation: Path | None) -> None:
+def ingest(app: App, paths: tuple[Path, ...], strict: bool, jobs: int, to_nquads: Path | None,
+           min_confidence: float, curation: Path | None, plugins: Any) -> None:
     """Read texts (files or folders) into the store; a text already ingested is skipped.
 
     Files that cannot be read are skipped and listed (exit code 3); with --strict the first one stops the run
@@ -102,7 +152,8 @@ def ingest(app: App, paths: tuple[Path, ...], strict: bool, min_confidence: floa
     \b
     Example:
         alliances ingest corpus/
-        alliances ingest --strict --min-confidence 0.7 news/2024/*.txt members.csv
+        alliances ingest --jobs 4 --strict --min-confidence 0.7 news/2024/*.txt members.csv
+        alliances ingest --jobs 0 --to-nquads load/ news/     # then bulk-load load/*.nq into a server
     """
     from alliances.graph.ingest import ingest as run_ingest
     from alliances.loaders.registry import SUFFIXES, LoaderError, iter_sources
@@ -110,16 +161,23 @@ def ingest(app: App, paths: tuple[Path, ...], strict: bool, min_confidence: floa
     sources = list(iter_sources(paths))
     if not sources:
         raise CliError(f"No files to ingest in {', '.join(map(str, paths))} (read: {' '.join(sorted(SUFFIXES))}).")
-    store = app.store(read_only=False)
+    if to_nquads is not None:
+        from alliances.graph.nquads import NQuadsWriter
+
+        target: Any = app.ctx.with_resource(NQuadsWriter(to_nquads))
+    else:
+        target = app.store(read_only=False)
     with click.progressbar(length=len(sources), label="Ingesting", file=sys.stderr, show_pos=True) as bar:
         try:
             report = run_ingest(
                 sources,
-                store,
+                target,
                 strict=strict,
                 min_confidence=min_confidence,
                 curation=curation,
                 on_document=lambda _source: bar.update(1),
+                jobs=jobs,
+                plugins=plugins,
             )
         except LoaderError as e:
             if strict:
@@ -130,6 +188,9 @@ def ingest(app: App, paths: tuple[Path, ...], strict: bool, min_confidence: floa
         f"{len(report.unchanged)} unchanged, {len(report.skipped)} files skipped; {report.assertions} assertions, "
         f"{report.positions} positions, {report.entities} entities."
     )
+    if to_nquads is not None:
+        target.close()
+        click.echo(f"Wrote {target.quads} quads to {len(target.parts)} N-Quads files in {to_nquads}.")
     for note in report.notes:
         click.echo(f"note: {note}", err=True)
     if report.skipped:
@@ -142,7 +203,7 @@ def ingest(app: App, paths: tuple[Path, ...], strict: bool, min_confidence: floa
 @cli.command()
 @build_options
 @pass_app
-def rebuild(app: App, min_confidence: float, curation: Path | None) -> None:
+def rebuild(app: App, min_confidence: float, curation: Path | None, plugins: Any) -> None:
     """Extract every stored document again with today's rules, lexicons and curation file.
 
     Run it after editing the curation file or the lexicons: the documents' texts are kept in the store, so no
@@ -158,11 +219,13 @@ def rebuild(app: App, min_confidence: float, curation: Path | None) -> None:
     total = len(store.document_ids())
     with click.progressbar(length=total, label="Rebuilding", file=sys.stderr, show_pos=True) as bar:
         report = run_rebuild(store, min_confidence=min_confidence, curation=curation,
-                             on_document=lambda _source: bar.update(1))
+                             on_document=lambda _source: bar.update(1), plugins=plugins)
     click.echo(
         f"Rebuilt {len(report.replaced)} documents: {report.assertions} assertions, {report.positions} positions, "
         f"{report.entities} entities."
     )
+    for note in report.notes:
+        click.echo(f"note: {note}", err=True)
 
 
 # ---------------------------------------------------------------- questions
@@ -281,95 +344,7 @@ def _plain_problem(problem: Any) -> dict[str, Any]:
     return {"problem": str(problem)}
 
 
-# ---------------------------------------------------------------- sparql, export, evaluate
-
-
-def _query_text(query_or_file: str) -> str:
-    """The query itself, or the text of the file it names ('-' reads standard input)."""
-    if query_or_file == "-":
-        return sys.stdin.read()
-    path = Path(query_or_file)
-    looks_like_file = "\n" not in query_or_file and len(query_or_file) < 4096
-    if looks_like_file and path.suffix in (".rq", ".sparql") and not path.is_file():
-        raise CliError(f"No such query file: {query_or_file}", EXIT_USAGE)
-    if looks_like_file and path.is_file():
-        try:
-            return path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as e:
-            raise CliError(f"Cannot read {path}: {e}", EXIT_USAGE) from e
-    return query_or_file
-
-
-@cli.command()
-@click.argument("query_or_file")
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(SPARQL_FORMATS),
-    default="table",
-    show_default=True,
-    help="table, csv (quoted against spreadsheet formulas), the SPARQL results formats json, tsv, xml, "
-    "or turtle for CONSTRUCT and DESCRIBE.",
-)
-@pass_app
-def sparql(app: App, query_or_file: str, fmt: str) -> None:
-    """Run a SPARQL query (text, a .rq file, or - for standard input) on the store, read-only.
-
-    Common prefixes (al: org: skos: prov: schema: foaf: dcterms: rdf: rdfs: xsd: id: doc:) are known. Every
-    document is a named graph: match edges with GRAPH ?g { … }. The named queries the commands use are in the
-    package's queries/ folder.
-
-    \b
-    Example:
-        alliances sparql 'SELECT ?org ?alliance WHERE { GRAPH ?g { ?org org:memberOf ?alliance } }'
-        alliances sparql my-question.rq --format csv > answer.csv
-    """
-    result = app.store().sparql(_query_text(query_or_file))
-    kind = result.kind
-    if kind == "ask":
-        if fmt in ("table", "csv"):
-            click.echo("true" if result.boolean else "false")
-        elif fmt == "turtle":
-            raise CliError("An ASK query answers true or false; use --format table, json or xml.", EXIT_USAGE)
-        else:
-            _write_bytes(result.serialize(fmt))
-        return
-    if kind == "construct":
-        if fmt in ("turtle",):
-            _write_bytes(result.serialize(fmt))
-        elif fmt in ("table", "csv", "json"):
-            emit(_triple_rows(result.rows), fmt, columns=("subject", "predicate", "object"))
-        else:
-            raise CliError(
-                f"A CONSTRUCT or DESCRIBE query gives a graph; use --format turtle, table, csv or json, not {fmt}.",
-                EXIT_USAGE,
-            )
-        return
-    if fmt == "turtle":
-        raise CliError("A SELECT query gives a table; use --format table, csv, json, tsv or xml.", EXIT_USAGE)
-    if fmt in ("table", "csv"):
-        variables = list(result.variables)
-        emit([_binding_row(variables, row) for row in result.rows], fmt, columns=variables)
-    else:
-        _write_bytes(result.serialize(fmt))
-
-
-def _binding_row(variables: Sequence[str], row: Any) -> dict[str, Any]:
-    if isinstance(row, dict):
-        return {v: row.get(v) for v in variables}
-    return dict(zip(variables, row))
-
-
-def _triple_rows(rows: Sequence[Any]) -> list[dict[str, Any]]:
-    return [_binding_row(("subject", "predicate", "object"), r) for r in rows]
-
-
-def _write_bytes(data: bytes) -> None:
-    out = sys.stdout.buffer
-    out.write(data)
-    if data and not data.endswith(b"\n"):
-        out.write(b"\n")
-    out.flush()
+# ---------------------------------------------------------------- export, evaluate (sparql, query, serve: commands/sparql.py)
 
 
 @cli.command()
@@ -379,7 +354,9 @@ def _write_bytes(data: bytes) -> None:
     type=click.Choice(EXPORT_FORMATS),
     default="trig",
     show_default=True,
-    help="trig and nquads keep the named graph of each document (the provenance); turtle merges them.",
+    help="trig and nquads keep the named graph of each document (the provenance); turtle merges them. "
+    "graphml and gexf (Gephi) write the network, one edge per relation with its evidence; kumu a Kumu JSON "
+    "blueprint; nodelink networkx/d3 JSON with one link per statement.",
 )
 @click.option(
     "-o",
@@ -391,19 +368,35 @@ def _write_bytes(data: bytes) -> None:
 )
 @pass_app
 def export(app: App, fmt: str, output: str) -> None:
-    """Write the whole graph to a file, for other RDF tools, Gephi pipelines or pandas.
+    """Write the whole graph to a file, for other RDF tools, Gephi, Kumu or pandas.
 
     \b
     Example:
         alliances export --format trig -o alliances.trig
         alliances export --format nquads -o - | gzip > alliances.nq.gz
+        alliances export --format gexf -o alliances.gexf
     """
     store = app.store()
+    write: Callable[[Any], str]
+    if fmt in NETWORK_EXPORT_FORMATS:
+        from alliances.graph.netexport import write_network
+        from alliances.graph.network import build_graph
+
+        graph = build_graph(store, posts=True)
+
+        def write(handle: Any) -> str:
+            nodes, edges = write_network(graph, fmt, handle)
+            return f"{nodes} nodes and {edges} edges"
+    else:
+
+        def write(handle: Any) -> str:
+            return f"{store.export(fmt, handle)} statements"
+
     if output == "-":
         out = sys.stdout.buffer
-        count = store.export(fmt, out)
+        what = write(out)
         out.flush()
-        click.echo(f"Exported {count} statements.", err=True)
+        click.echo(f"Exported {what}.", err=True)
         return
     target = Path(output)
     try:
@@ -414,13 +407,13 @@ def export(app: App, fmt: str, output: str) -> None:
         ) from e
     try:
         with os.fdopen(fd, "wb") as handle:
-            count = store.export(fmt, handle)
+            what = write(handle)
         os.replace(tmp, target)
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
-    click.echo(f"Exported {count} statements to {target}.", err=True)
+    click.echo(f"Exported {what} to {target}.", err=True)
 
 
 @cli.command()
@@ -476,7 +469,7 @@ def _echo_list(title: str, items: Sequence[str]) -> None:
 
 
 # Commands from commands/*.py: one line per module.
-for _module in ():
+for _module in (analytics_commands, ask_commands, maps_commands, review_commands, sparql_commands):
     for _command in _module.COMMANDS:
         cli.add_command(_command)
 

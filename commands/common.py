@@ -38,6 +38,7 @@ def _errors() -> Iterator[None]:
     from alliances.graph.evaluate import EvaluationError
     from alliances.graph.queries import AmbiguousName, UnknownName
     from alliances.graph.store import QuerySyntaxError, ReadOnlyQuery, StoreError
+    from alliances.loaders.plugins import PluginError
     from alliances.loaders.registry import LoaderError
 
     try:
@@ -54,7 +55,7 @@ def _errors() -> Iterator[None]:
     except QuerySyntaxError as e:
         first = str(e).splitlines()[0] if str(e) else "malformed SPARQL"
         raise CliError(first[:1].upper() + first[1:], EXIT_USAGE) from e
-    except ReadOnlyQuery as e:
+    except (ReadOnlyQuery, PluginError) as e:
         raise CliError(str(e), EXIT_USAGE) from e
     except (StoreError, LoaderError, CurationError, EvaluationError) as e:  # StoreLocked is a StoreError
         raise CliError(str(e), EXIT_FAILURE) from e
@@ -63,7 +64,7 @@ def _errors() -> Iterator[None]:
 class App:
     """What every command shares: where the store is, opened once per command and closed when it ends."""
 
-    def __init__(self, ctx: click.Context, store_path: Path | None) -> None:
+    def __init__(self, ctx: click.Context, store_path: str | None) -> None:
         self.ctx = ctx
         self.store_path = store_path
 

@@ -119,7 +119,8 @@ def document_quads(
         add(node, PROV_DERIVED, g)
         add(node, ORG.heldBy, _n(person.iri))
         add(node, ORG.postIn, _n(org.iri))
-        add(node, AL.roleName, p.role)
+        if p.role:  # "Robert Isaksen (KS)": the text ties a person to an organisation without naming the post
+            add(node, AL.roleName, p.role)
         add(node, AL.evidence, text[p.evidence_start : p.evidence_end])
         add(node, AL.evidenceStart, p.evidence_start)
         add(node, AL.evidenceEnd, p.evidence_end)

@@ -94,6 +94,10 @@ DCT_SOURCE = ox.NamedNode(_DCTERMS + "source")
 PROV_GENERATED = ox.NamedNode(_PROV + "generatedAtTime")
 ENTITIES = ox.NamedNode(str(ENTITIES_GRAPH))
 
+PENDING = ox.NamedNode(BASE + "graph/pending")  # journal of a bulk batch in progress (see Store._commit_bulk)
+AL_DOCUMENT = ox.NamedNode(_AL + "Document")
+BULK_MIN_QUADS = 20_000  # below this a batch is one update; above, the bulk loader is several times faster
+
 DOC_PREFIX = BASE + "doc/"
 ID_PREFIX = BASE + "id/"
 _FACT_PREDICATES = (RDF_TYPE, SKOS_ALT, FOAF_NAME, AL_GENERATED)
@@ -257,15 +261,17 @@ def default_store_path() -> Path:
 
 
 def open_store(location: str | os.PathLike[str] | None = None, *, read_only: bool = False) -> Store:
-    """Open (and for writing, create) the store at `location` (default: `default_store_path()`)."""
+    """Open (and for writing, create) the store at `location` (default: `default_store_path()`).
+
+    An http(s) URL opens a SPARQL 1.1 server instead (`graph.remote.RemoteStore`, the same public methods).
+    """
     if location is None:
         location = default_store_path()
     text = os.fspath(location)
-    if re.match(r"(?i)^https?://", text):
-        raise StoreError(
-            f"remote stores ({text}) are not supported yet; use a local folder with --store, "
-            "or export the graph and load it into your SPARQL server"
-        )
+    if re.match(r"(?i)^https?:/", text):  # one slash too: a URL that went through pathlib
+        from alliances.graph.remote import open_remote
+
+        return open_remote(text, read_only=read_only)  # type: ignore[return-value]  # duck-typed Store
     path = Path(text).expanduser()
     if path.exists() and not path.is_dir():
         raise StoreError(f"{path} is a file, not a store folder; pass a folder to --store")
@@ -584,6 +590,8 @@ class Store:
         self._ox: ox.Store | None = inner
         self.location = location
         self.read_only = read_only
+        if not read_only:
+            self._recover()
 
     # -- lifecycle
 
@@ -659,10 +667,15 @@ class Store:
         return max(found)[1] if found else None
 
     def write_documents(self, batch: Sequence[DocumentWrite]) -> None:
-        """Write a batch of document graphs, dropping the graphs they replace, in ONE transaction."""
-        self._writable()
+        """Write a batch of document graphs, dropping the graphs they replace: all of it or nothing.
+
+        A batch of at least `BULK_MIN_QUADS` new document graphs takes the bulk path (`_commit_bulk`); smaller
+        batches, and batches that rewrite a graph in place, are one SPARQL update.
+        """
+        db = self._writable()
         drops: list[ox.NamedNode] = []
         inserts: list[ox.Quad] = []
+        graphs: list[ox.NamedNode] = []
         seen: set[str] = set()
         for write in batch:
             graph = _doc_node(write.doc_id)
@@ -678,10 +691,52 @@ class Store:
             if write.replaces is not None and write.replaces != write.doc_id:
                 drops.append(_doc_node(write.replaces))
             drops.append(graph)
+            graphs.append(graph)
             inserts.extend(write.quads)
         if not batch:
             return
-        self._commit(drops, inserts)
+        if len(inserts) >= BULK_MIN_QUADS and not any(db.contains_named_graph(g) for g in graphs):
+            self._commit_bulk(graphs, drops, inserts)
+        else:
+            self._commit(drops, inserts)
+
+    def _commit_bulk(self, graphs: Sequence[ox.NamedNode], drops: Sequence[ox.NamedNode],
+                     inserts: Sequence[ox.Quad]) -> None:
+        """New document graphs through Oxigraph's bulk loader (several times faster than a transaction), made
+        all-or-nothing by a journal:
+
+        1. one update lists the batch's graphs in the pending graph (`PENDING`);
+        2. `bulk_extend` writes the documents' quads;
+        3. one update drops the replaced graphs, refreshes the entities graph and empties the journal.
+
+        Step 3 is what makes the batch count. Should the process die before it, the next writer to open the store
+        (`_recover`) drops the graphs the journal lists, so the store is as it was before the batch. Readers that
+        open between steps 2 and 3 may see the new document graphs before the entities graph knows their names.
+        """
+        db = self._writable()
+        journal = [ox.Quad(g, RDF_TYPE, AL_DOCUMENT, PENDING) for g in graphs]
+        final = self._update_text(drops, inserts=[], names_from=inserts)
+        final = (final + " ;\n" if final else "") + f"DROP SILENT GRAPH {PENDING}"
+        try:
+            db.update(_render_update([], [], journal))
+        except (OSError, RuntimeError) as e:
+            raise StoreError(f"could not write to the store at {self.location}: {e}; nothing was written") from e
+        try:
+            db.bulk_extend(inserts)
+            db.update(final)
+        except (OSError, RuntimeError, SyntaxError) as e:
+            self._recover()
+            raise StoreError(f"could not write to the store at {self.location}: {e}; nothing was written") from e
+        # no flush here: the bulk loader wrote its own files, and the last update is small; close() flushes
+
+    def _recover(self) -> None:
+        """Undo a bulk batch that never reached its last step: drop the graphs the journal lists, and the journal."""
+        db = self._db
+        pending = [q.subject for q in db.quads_for_pattern(None, RDF_TYPE, AL_DOCUMENT, PENDING)]
+        if not pending and not db.contains_named_graph(PENDING):
+            return
+        db.update(" ;\n".join([*(f"DROP SILENT GRAPH {g}" for g in pending), f"DROP SILENT GRAPH {PENDING}"]))
+        db.flush()
 
     def remove_documents(self, doc_ids: Iterable[str]) -> None:
         """Remove documents' graphs (and what the entities graph knew only from them), in one transaction."""
@@ -698,6 +753,26 @@ class Store:
     def _commit(self, drops: Sequence[ox.NamedNode], inserts: Sequence[ox.Quad]) -> None:
         """Drop graphs, insert quads and refresh the entities graph for every entity touched: one update."""
         db = self._writable()
+        update = self._update_text(drops, inserts, names_from=inserts)
+        if not update:
+            return
+        try:
+            db.update(update)
+        except SyntaxError as e:  # pragma: no cover - the text is generated from valid terms
+            raise StoreError(f"internal error: generated update was rejected ({e}); nothing was written") from e
+        except (OSError, RuntimeError) as e:
+            raise StoreError(f"could not write to the store at {self.location}: {e}; nothing was written") from e
+        try:
+            db.flush()  # keeps the write-ahead log short, so opening (and readers) stay fast
+        except OSError:  # pragma: no cover - the data is committed in the log already
+            pass
+
+    def _update_text(
+        self, drops: Sequence[ox.NamedNode], inserts: Sequence[ox.Quad], names_from: Sequence[ox.Quad]
+    ) -> str:
+        """The update that drops `drops`, inserts `inserts` and refreshes the entities graph for every entity that
+        the dropped graphs or the quads `names_from` (the new documents) say something about."""
+        db = self._db
         dropped = list(dict.fromkeys(g for g in drops if db.contains_named_graph(g)))
 
         # entities a dropped graph says something about: recompute them from the document graphs that remain
@@ -711,7 +786,7 @@ class Store:
 
         # what the new quads say about entities
         added: dict[str, _Facts] = {}
-        for q in inserts:
+        for q in names_from:
             if _is_doc_graph(q.graph_name) and q.predicate in _FACT_PREDICATES and _is_entity(q.subject):
                 added.setdefault(_text(q.subject), _Facts()).add(q.predicate, q.object)
 
@@ -735,19 +810,7 @@ class Store:
             deletes.extend(ox.Quad(t.subject, t.predicate, t.object, ENTITIES) for t in managed_old - new)
             entity_inserts.extend(ox.Quad(t.subject, t.predicate, t.object, ENTITIES) for t in new - old)
 
-        update = _render_update(dropped, deletes, [*inserts, *entity_inserts])
-        if not update:
-            return
-        try:
-            db.update(update)
-        except SyntaxError as e:  # pragma: no cover - the text is generated from valid terms
-            raise StoreError(f"internal error: generated update was rejected ({e}); nothing was written") from e
-        except (OSError, RuntimeError) as e:
-            raise StoreError(f"could not write to the store at {self.location}: {e}; nothing was written") from e
-        try:
-            db.flush()  # keeps the write-ahead log short, so opening (and readers) stay fast
-        except OSError:  # pragma: no cover - the data is committed in the log already
-            pass
+        return _render_update(dropped, deletes, [*inserts, *entity_inserts])
 
     def _entity_graph_triples(self, iri: str) -> set[ox.Triple]:
         return {q.triple for q in self._db.quads_for_pattern(ox.NamedNode(iri), None, None, ENTITIES)}

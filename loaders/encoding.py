@@ -8,12 +8,15 @@ Decoding, in order:
 4. Else the encoding the source declares (HTML ``<meta charset>``), when it decodes the bytes;
 5. else charset-normalizer, restricted to the legacy encodings Nordic texts come in (cp1252, latin-1,
    ISO-8859-15, DOS cp850/cp865, Mac Roman). Latin-1 labels are read as cp1252, as browsers do.
-Anything not UTF-8 is reported: ``metadata["encoding"]`` and ``metadata["encoding_note"]`` with the iconv command
+Text that mixes UTF-8 lines with legacy-encoded lines (pasted together) is read line by line, each line in its
+own encoding (``encoding`` "utf-8+cp1252"). Anything not UTF-8 is reported: ``metadata["encoding"]`` and ``metadata["encoding_note"]`` with the iconv command
 that converts it.
 
-Limits: sources over ``MAX_BYTES`` (20 MB) are refused before decoding, so a 50 MB file costs no time; split
-such a file or convert it to several smaller ones. Empty and whitespace-only sources are errors, as is text in
-which more than 5 % of the characters are control characters (binary data).
+Limits (what bounds the time and memory one document costs; see also `registry`): sources over ``MAX_BYTES``
+(20 MB) are refused before decoding, so a 50 MB file costs no time; text over ``MAX_CHARS`` (1,000,000
+characters, about 500 pages) is refused before it is parsed further; split such a file into several smaller ones.
+Empty and whitespace-only sources are errors, as is text in which more than 5 % of the characters are control
+characters (binary data).
 
 Normalisation (`normalize`): line ends to ``\\n``, NUL and other control characters (except tab and newline)
 removed, soft hyphens and zero-width characters removed, non-breaking and other Unicode spaces to plain spaces,
@@ -33,6 +36,14 @@ from alliances.loaders.registry import LoaderError
 
 MAX_BYTES = 20 * 1024 * 1024
 """The largest source we read (20 MB). Larger ones are refused at once, with a message."""
+
+MAX_CHARS = 1_000_000
+"""The longest text one document may have (after decoding, and after markup is removed). Extraction time grows
+with a document's length; this bound keeps one document to seconds and a few hundred MB, not minutes and GB."""
+
+MAX_LINE = 5_000
+"""The longest line handed on to extraction. A longer line is broken at a sentence end or a space (the space
+becomes a line break, so every offset stays the same); a run this long without any space is refused."""
 
 LEGACY_ENCODINGS = ["cp1252", "latin_1", "iso8859_15", "cp850", "cp865", "mac_roman"]
 """The legacy encodings charset-normalizer may choose from: what Danish, Norwegian and Swedish text comes in."""
@@ -63,6 +74,16 @@ def size_error(source: str, size: int) -> LoaderError:
         source,
         None,
         f"is {size / 2**20:.1f} MB; the limit is {MAX_BYTES // 2**20} MB",
+        "Split it into smaller files",
+    )
+
+
+def length_error(source: str, chars: int) -> LoaderError:
+    """The error for a text over the length limit."""
+    return LoaderError(
+        source,
+        None,
+        f"has {chars:,} characters of text; the limit is {MAX_CHARS:,} per document",
         "Split it into smaller files",
     )
 
@@ -141,15 +162,56 @@ def _detect(data: bytes, source: str, bad_line: int) -> tuple[str, str]:
     the one whose non-ASCII characters are Nordic letters, preferring cp1252 on a tie.
     """
     candidates: dict[str, str] = {}
-    for match in charset_normalizer.from_bytes(data, cp_isolation=LEGACY_ENCODINGS):
-        found = _try_decode(data, _canonical(match.encoding) or match.encoding)
+    matches = charset_normalizer.from_bytes(data, cp_isolation=LEGACY_ENCODINGS)
+    names = [_canonical(m.encoding) or m.encoding for m in matches]
+    # charset-normalizer says whether this is text at all, but may offer one guess only for a short text: then
+    # the Nordic-letter score decides among all the legacy encodings
+    for name in [*names, *LEGACY_ENCODINGS] if names else []:
+        found = _try_decode(data, name)
         if found is not None:
-            candidates[found[1]] = found[0]
+            candidates.setdefault(found[1], found[0])
     if not candidates:
         raise _undecodable(source, bad_line)
     sample = {enc: _plausibility(text[:_SAMPLE]) for enc, text in candidates.items()}
     best = max(candidates, key=lambda enc: (sample[enc], _preference(enc)))
     return candidates[best], best
+
+
+_UTF8_MULTIBYTE = re.compile(rb"[\xc2-\xf4][\x80-\xbf]")
+
+
+def _decode_mixed(data: bytes, source: str, bad_line: int) -> Decoded | None:
+    """Text pasted together from UTF-8 and a legacy encoding: each line in its own encoding, or None if not mixed.
+
+    A line with non-ASCII bytes that is valid UTF-8 is UTF-8 (legacy text practically never is); the other lines
+    are read in the legacy encoding they fit. Without this, the UTF-8 lines would come out as "KÃ¦re".
+    """
+    lines = data.split(b"\n")
+    utf8: list[int] = []
+    legacy: list[int] = []
+    for number, line in enumerate(lines):
+        if line.isascii():
+            continue
+        try:
+            line.decode("utf-8")
+        except UnicodeDecodeError:
+            legacy.append(number)
+        else:
+            if _UTF8_MULTIBYTE.search(line):
+                utf8.append(number)
+    if not utf8 or not legacy:
+        return None
+    _, enc = _detect(b"\n".join(lines[n] for n in legacy), source, bad_line)
+    legacy_set = set(legacy)
+    text = "\n".join(
+        _try_decode(line, enc)[0] if n in legacy_set else line.decode("utf-8")  # type: ignore[index]
+        for n, line in enumerate(lines)
+    )
+    note = (
+        f"mixes encodings: {len(utf8)} lines are UTF-8, {len(legacy)} are not (the first on line {legacy[0] + 1}), "
+        f"read as {enc}; convert those lines to UTF-8"
+    )
+    return Decoded(text, f"utf-8+{enc}", note)
 
 
 def _decode_bytes(data: bytes, source: str, declared: str | None) -> Decoded:
@@ -178,6 +240,10 @@ def _decode_bytes(data: bytes, source: str, declared: str | None) -> Decoded:
     except UnicodeDecodeError as e:
         bad_line = _line_at(data, e.start)
         why = f"not valid UTF-8 (byte 0x{data[e.start]:02x} on line {bad_line})"
+
+    mixed = _decode_mixed(data, source, bad_line)
+    if mixed is not None:
+        return mixed
 
     declared_enc = _canonical(declared) if declared else None
     if declared_enc and not declared_enc.startswith(("utf-16", "utf-32")):
@@ -231,6 +297,8 @@ def read_text(data: bytes, source: str, declared: str | None = None) -> tuple[st
     """Decode and normalise; the text and its metadata (encoding, encoding_note). Raises LoaderError."""
     decoded = decode(data, source, declared)
     text = normalize(decoded.text)
+    if len(text) > MAX_CHARS:
+        raise length_error(source, len(text))
     if not text.strip():
         raise LoaderError(source, None, "contains no text", "Check that the file was saved completely")
     return text, decoded.metadata()

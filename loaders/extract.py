@@ -15,12 +15,13 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from alliances.graph.vocab import normalise
 from alliances.loaders.assertions import Assertion, Extraction, Mention, Position
 from alliances.loaders.document import Block, Document
-from alliances.loaders.lexicon import Lexicon, gazetteer, lexicon_for
+from alliances.loaders.lexicon import Lexicon, gazetteer, lexicon_for, places
 from alliances.loaders.mentions import DASHES, BlockScanner, Cand, is_acronym, is_cap, org_type_of
 from alliances.loaders.templates import slot_mentions
 from alliances.loaders.tokens import Tokens, block_tokens
@@ -36,21 +37,25 @@ class _Sentence:
     end: int
     reduced: str
     slots: dict[int, Cand]
+    context: Cand | None = None  # the alliance the discourse is about at this sentence
 
 
-def extract(doc: Document) -> Extraction:
-    """All mentions, assertions and positions of one document."""
-    return _Extractor(doc, lexicon_for(doc.language)).run()
+def extract(doc: Document, extra_mentions: Sequence[Mention] = ()) -> Extraction:
+    """All mentions, assertions and positions of one document; `extra_mentions` are organisations a plug-in
+    (a NER model) found, which the relation rules then read like their own."""
+    return _Extractor(doc, lexicon_for(doc.language), extra_mentions).run()
 
 
 class _Extractor:
-    def __init__(self, doc: Document, lex: Lexicon) -> None:
+    def __init__(self, doc: Document, lex: Lexicon, extra: Sequence[Mention] = ()) -> None:
         self.doc = doc
         self.lex = lex
+        self.extra = extra
         self.cands: list[Cand] = []
         self.assertions: list[tuple[Cand, str, Cand, int, int, str, float, Cand | None]] = []
         self.positions: list[tuple[Cand, Cand, str, int, int, str, float]] = []
         self.generated: dict[str, Cand] = {}
+        self.named_as: Cand | None = None  # the name the text gives an alliance it first left unnamed
 
     # ------------------------------------------------------------------ driver
     def run(self) -> Extraction:
@@ -61,10 +66,12 @@ class _Extractor:
         scanner = BlockScanner(self.lex, lowercase_words)
         toks = block_tokens(self.lex.nlp, text, blocks, self.lex.special_case_pieces())
         per_block = [scanner.scan(tk, b.start, i) for i, (b, tk) in enumerate(zip(blocks, toks))]
+        self._inject(per_block, toks, blocks)
         self._propagate(per_block, toks, blocks)
         self.cands = [c for cs in per_block for c in cs]
         self.main_alliance = self._main_alliance(per_block, blocks)
         sentences = self._reduce(blocks, toks, per_block)
+        self.sentences = sentences
         self._templates(sentences)
         self._lists(blocks, per_block)
         self._labelled_lines(blocks, per_block)
@@ -86,6 +93,21 @@ class _Extractor:
         return out
 
     # ------------------------------------------------------------------ mentions
+    def _inject(self, per_block: list[list[Cand]], toks: list[Tokens], blocks: list[Block]) -> None:
+        """Organisations a plug-in found become licensed candidates wherever the scanner found nothing."""
+        for m in self.extra:
+            bi = next((i for i, b in enumerate(blocks) if b.start <= m.start and m.end <= b.end), None)
+            if bi is None:
+                continue
+            b, tk = blocks[bi], toks[bi]
+            span = tk.contracted_span(m.start - b.start, m.end - b.start)
+            if span is None or any(c.tok_start < span[1] and span[0] < c.tok_end for c in per_block[bi]):
+                continue
+            s, e = span
+            per_block[bi].append(Cand("O", b.start + tk.start_char(s), b.start + tk.end_char(e), tk.span_text(s, e),
+                                      s, e, licensed=True, block=bi))
+            per_block[bi].sort(key=lambda c: c.tok_start)
+
     def _propagate(self, per_block: list[list[Cand]], toks: list[Tokens], blocks: list[Block]) -> None:
         """Find every licensed name again wherever it occurs, also where the scanner could not tell it was a name."""
         names: dict[str, Cand] = {}
@@ -158,15 +180,23 @@ class _Extractor:
                         continue
                     word = tk.lowers[i]
                     nxt = by_start.get(i + 1)
+                    if last_alliance is None and word in self.lex.set("collective_anaphora"):
+                        last_alliance = self._unnamed_alliance([], anaphor=True)  # "Partnerskabet består af …"
                     if (word in anaphora or (word[-1:] == "s" and word[:-1] in anaphora)) \
                             and last_alliance is not None and not (nxt and nxt.kind == "A"):
-                        slots[id(last_alliance)] = last_alliance
-                        parts.append(f"§A{id(last_alliance)}§")
+                        target = last_alliance
+                        if word in self.lex.set("collective_anaphora") and any(
+                                c.kind == "A" and c.tok_end <= sent_end and normalise(c.text) == normalise(target.text)
+                                for c in per_block[bi] if c.tok_start >= sent_start):
+                            # "Partnerskabet består af X, Hjem til Alle og Y": not the alliance the sentence names
+                            target = self._unnamed_alliance([], anaphor=True)
+                        slots[id(target)] = target
+                        parts.append(f"§A{id(target)}§")
                     else:
                         parts.append(word)
                     i += 1
                 out.append(_Sentence(bi, b.start + tk.start_char(sent_start), b.start + tk.end_char(sent_end),
-                                     " ".join(parts), slots))
+                                     " ".join(parts), slots, last_alliance))
         return out
 
     # ------------------------------------------------------------------ relations from templates
@@ -207,6 +237,14 @@ class _Extractor:
             if self.main_alliance is None:
                 return
             subj, relation = [self.main_alliance], "facilitatedBy"
+        if relation == "naming":  # "Partnerskapet har fått namnet Vägen Hem"
+            if subj and obj and subj[0].key.startswith("agreement:") or subj and not subj[0].text:
+                self.named_as = obj[0] if obj else None
+            return
+        if relation == "memberOf" and groups.get("O") is None:
+            if s.context is None:  # "Deltog gjorde X, Y och Z": members of the alliance the text speaks of
+                return
+            obj = [s.context]
         for a in subj:
             for b in obj:
                 if a is b or normalise(a.text) == normalise(b.text):
@@ -225,10 +263,12 @@ class _Extractor:
         if len(parties) == 2:
             self._assert(parties[0], "partnerOf", parties[1], s.start, s.end, rule, CONFIDENCE["agreement"], None)
 
-    def _unnamed_alliance(self, parties: list[Cand]) -> Cand:
-        key = "+".join(sorted(normalise(p.text) for p in parties))
+    def _unnamed_alliance(self, parties: list[Cand], anaphor: bool = False) -> Cand:
+        """The alliance of an agreement the text does not name, or (`anaphor`) the one a text refers to as
+        "partnerskabet" without ever naming it; named after its members when the graph is written."""
+        key = "this document" if anaphor else "+".join(sorted(normalise(p.text) for p in parties))
         if key not in self.generated:
-            first = parties[0]
+            first = parties[0] if parties else Cand("A", 0, 0, "")
             c = Cand("A", first.start, first.start, "", block=first.block, licensed=True)
             c.key = "agreement:" + key
             self.generated[key] = c
@@ -258,11 +298,16 @@ class _Extractor:
             b = blocks[i]
             line = text[b.start : b.end].strip()
             relation = self._lead_in(line, cues, b) if b.kind != "item" else None
+            if relation is None and b.kind != "item" and ":" in line:
+                # "… Disse er med i partnerskapet: KS, Oslo kommune og Redd Barna.": the sentence before the colon
+                relation = self._lead_in(re.split(r"[.!?]\s", line[: line.index(":")])[-1] + ":", cues, b)
             if relation is None:
                 i += 1
                 continue
             head = [c for c in per_block[i] if c.kind == "A"]
             alliance = head[0] if head else self.main_alliance
+            if alliance is None and set(_WORD.findall(line.lower())) & self.lex.set("collective_anaphora"):
+                alliance = self._unnamed_alliance([], anaphor=True)
             heads_org = [c for c in per_block[i] if c.kind in {"O"}] or self._main_funder(per_block)
             # a list in the same line after the colon: "Partnerne er: A, B og C."
             inline = [c for c in per_block[i] if c.kind in {"O", "C"} and ":" in line
@@ -276,6 +321,7 @@ class _Extractor:
                 if item is None:
                     break
                 items.append((item, blocks[j].start, blocks[j].end, j))
+                items += [(c, blocks[j].start, blocks[j].end, j) for c in self._coordinated(item, per_block[j])]
                 j += 1
             for org, s, e, bj in items:
                 ev_start = s  # the item line states it; its heading is one block above
@@ -292,14 +338,25 @@ class _Extractor:
             i = max(j, i + 1)
 
     def _main_funder(self, per_block: list[list[Cand]]) -> list[Cand]:
-        """Who gives the money in a grant announcement: the funder the text's sentences name most, else the
-        first organisation of the title ("X uddeler 12 mio. kr. til …")."""
+        """Who gives the money in a grant announcement: the funder the text's sentences name most, else the one
+        that a sentence says hands out money ("Regeringen har beslutat att fördela 51,5 miljoner kronor till …"),
+        else the first organisation of the title ("X uddeler 12 mio. kr. til …")."""
         funders = Counter(id(a[0]) for a in self.assertions if a[1] == "funds")
         if funders:
             top = funders.most_common(1)[0][0]
             return [next(a[0] for a in self.assertions if id(a[0]) == top)]
+        verbs = self.lex.set("grant_verbs")
+        for s in self.sentences:
+            m = re.match(r"§([OC])(\d+)§ (.*)", s.reduced)
+            if m and verbs & set(m.group(3).split()[:8]):
+                return [s.slots[int(m.group(2))]]
         title = [c for c in per_block[0] if c.kind == "O"] if per_block else []
-        return title[:1]
+        if title:
+            return title[:1]
+        # "… fordeles på 442 prosjekter. Sparebankstiftelsen DNB mottok 1107 søknader …": the foundation the
+        # opening names
+        opening = [c for cs in per_block[:4] for c in cs if c.kind == "O" and c.org_type == "Foundation"]
+        return opening[:1]
 
     def _labelled_lines(self, blocks: list[Block], per_block: list[list[Cand]]) -> None:
         """Two or more lines in a row like "Fonde: Realdania, Lauritzen Fonden" list an alliance's members by sector."""
@@ -311,7 +368,7 @@ class _Extractor:
             line = self.doc.text[b.start : b.end].strip()
             orgs = [c for c in per_block[i] if c.kind in {"O", "C"}] if i < len(blocks) else []
             if i < len(blocks) and label.match(line) and orgs and not line.endswith(".") \
-                    and all(c.start > b.start + line.index(":") for c in orgs):
+                    and all(c.start > b.start + line.index(":") for c in orgs) and self._only_names(b, line, orgs):
                 run.append(i)
                 continue
             if len(run) >= 2:
@@ -321,6 +378,18 @@ class _Extractor:
                             self._assert(c, "memberOf", self.main_alliance, blocks[k].start, blocks[k].end,
                                          "list:labelled-lines", 0.7, None)
             run = []
+
+    def _only_names(self, b: Block, line: str, orgs: list[Cand]) -> bool:
+        """After the label, names and separators only ("Fonde: Realdania, Lauritzen Fonden"), not a sentence
+        ("Læs også: Så blev Finland først …")."""
+        text = self.doc.text
+        rest = list(text[b.start + line.index(":") + 1 : b.end])
+        for c in orgs:
+            for k in range(c.start - b.start - line.index(":") - 1, c.end - b.start - line.index(":") - 1):
+                if 0 <= k < len(rest):
+                    rest[k] = " "
+        words = _WORD.findall("".join(rest).lower())
+        return all(w in self.lex.set("conjunctions") for w in words)
 
     def _lead_in(self, line: str, cues: dict[str, list[str]], b: Block) -> str | None:
         words = line.split()
@@ -338,13 +407,25 @@ class _Extractor:
         """The organisation a list item names, or None when the line is not a list item."""
         line = self.doc.text[b.start : b.end]
         words = line.split()
-        if not line or not is_cap(line.lstrip("•·*-–—▪ ")) or (len(words) > 14 and b.kind != "item"):
+        lead_word = line.lstrip("•·*-–—▪ ").split(" ")[0]
+        brand = any(ch.isupper() for ch in lead_word[1:])  # "proLAR Nett", "eSport Danmark"
+        if not line or not (is_cap(lead_word) or brand) or (len(words) > 14 and b.kind != "item"):
             return None
         if b.kind != "item" and line.rstrip().endswith(".") and len(words) > 6:
             return None
         first = next((c for c in cands if c.kind in {"O", "C", "A", "P"}), None)
         if first is not None and first.kind == "P":
             return next((c for c in cands if c.kind in {"O", "C"}), None)
+        amount = next((c for c in cands if c.kind == "M"), None)
+        if amount is not None:  # "SPORTSKLUBBEN AV 1909, kr 50.000 til utstyr": the name is what precedes the sum
+            head = line[: amount.start - b.start].strip(" ,:–-—•·*▪")
+            lead = len(line) - len(line.lstrip(" •·*-–—▪"))
+            if head and head[0].isalpha() and is_cap(head) and len(head.split()) <= 8 and not any(
+                    c.kind in {"O", "C", "A"} and c.start - b.start == lead and c.end - b.start >= lead + len(head)
+                    for c in cands):
+                known = [c for c in cands if c.kind in {"O", "C"} and c.start - b.start == lead
+                         and c.end - b.start == lead + len(head)]
+                return known[0] if known else self._new_cand(b, lead, lead + len(head), "O")
         # "SAND - de hjemløses landsorganisation", "KAB – Bedre boliger for alle": an acronym and its expansion
         name_end = len(line)
         for sep in (" – ", " - ", " — ", ": ", " (", ", "):
@@ -369,6 +450,14 @@ class _Extractor:
             return self._new_cand(b, line.index(head), line.index(head) + len(head), "O")
         return None
 
+    def _coordinated(self, item: Cand, cands: list[Cand]) -> list[Cand]:
+        """"- Gjøvik og Lillehammer kommune": a list item may name two organisations joined by a conjunction."""
+        after = [c for c in cands if c.kind in {"O", "C"} and c.start > item.end]
+        if not after:
+            return []
+        between = self.doc.text[item.end : after[0].start].strip().lower()
+        return [after[0]] if between in self.lex.set("conjunctions") else []
+
     def _new_cand(self, b: Block, s: int, e: int, kind: str) -> Cand:
         text = self.doc.text[b.start + s : b.start + e]
         c = Cand(kind, b.start + s, b.start + e, text, licensed=True, block=-1)
@@ -379,7 +468,7 @@ class _Extractor:
     # ------------------------------------------------------------------ positions
     def _positions(self, sentences: list[_Sentence]) -> None:
         for s in sentences:
-            if "§R" not in s.reduced:
+            if "§R" not in s.reduced and "§P" not in s.reduced:
                 continue
             found = False
             for t in self.lex.position_templates:
@@ -397,6 +486,11 @@ class _Extractor:
                 if not t.may_match(s.reduced):
                     continue
                 for m in t.regex.finditer(s.reduced):
+                    if t.relation == "affiliation":
+                        p, o = _as_person(_one(s, m.group("P"))), _one(s, m.group("O"))
+                        if p and o and o.kind in {"O", "C"}:
+                            self.positions.append((p, o, "", s.start, s.end, t.rule, 0.6))
+                        continue
                     p, r = _as_person(_one(s, m.group("P"))), _one(s, m.group("R"))
                     org = self._ministry_of(r.text) if p and r else None
                     if p and r and org is not None:
@@ -486,12 +580,14 @@ class _Extractor:
                 rule = "branch:country"
             elif local:  # "Kirkens Bymisjon i Kristiansand"
                 parent, rule = by_name.get(local.group(1)), "branch:local"
+            elif len(words) >= 2 and c.text.split()[-1] in places():  # "NAV Oslo", "Kirkens Bymisjon Bergen"
+                parent, rule = by_name.get(" ".join(words[:-1])), "branch:town"
             elif len(words) >= 2 and words[0].endswith("s") and c.text.split()[-1].islower():
                 parent, rule = by_name.get(words[0][:-1]), "branch:genitive"  # "Frelsesarmeens rusomsorg"
             else:
                 continue
             if parent is None:
-                parent = self._gazetteer_parent(c, " ".join(words[:-1]) if rule == "branch:country" else (
+                parent = self._gazetteer_parent(c, " ".join(words[:-1]) if rule in {"branch:country", "branch:town"} else (
                     local.group(1) if local else words[0][:-1]))
             if parent is not None and parent.key != c.key:
                 self._assert(c, "partOf", parent, c.start, c.end, rule, CONFIDENCE["branch"], None)
@@ -541,11 +637,27 @@ class _Extractor:
 
     # ------------------------------------------------------------------ output
     def _fold_unnamed(self) -> None:
-        """An unnamed agreement whose parties are exactly a named alliance's members in this text is that alliance."""
+        """An unnamed agreement whose parties are exactly a named alliance's members in this text is that alliance;
+        an unnamed "partnerskabet" with fewer than two members is no alliance the text describes."""
         members: dict[str, set[str]] = {}
         for s, rel, o, *_ in self.assertions:
             if rel == "memberOf":
                 members.setdefault(o.key, set()).add(s.key)
+        agreements = [c for k, c in self.generated.items() if k != "this document"]
+        if self.named_as is not None and len(agreements) <= 1:
+            # "… har tecknat ett partnerskap. Partnerskapet har fått namnet Vägen Hem": one alliance, named late
+            unnamed = {id(c) for c in self.generated.values()}
+            named = self.named_as
+            self.assertions = [(named if id(s) in unnamed else s, r, named if id(o) in unnamed else o, *rest)
+                               for s, r, o, *rest in self.assertions]
+            self.cands = [c for c in self.cands if id(c) not in unnamed]
+            self.generated.clear()
+            return
+        anaphoric = self.generated.get("this document")
+        if anaphoric is not None and len(members.get(anaphoric.key, ())) < 2:
+            self.assertions = [a for a in self.assertions if a[0] is not anaphoric and a[2] is not anaphoric]
+            del self.generated["this document"]
+            self.cands.remove(anaphoric)
         named = {k: v for k, v in members.items() if not k.startswith("agreement:")}
         for key, c in list(self.generated.items()):
             parties = members.get(c.key, set())

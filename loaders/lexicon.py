@@ -92,6 +92,22 @@ def given_names() -> frozenset[str]:
     )
 
 
+_PLACE_HEADS = re.compile(r"\s+(?:Regionskommune|Kommune|kommune|kommun|Kommun|stad|Stad|fylkeskommune)$")
+
+
+@functools.lru_cache(maxsize=1)
+def places() -> frozenset[str]:
+    """Towns and cities, as the municipalities of the gazetteer name them ("Oslo kommune" → "Oslo"): a place right
+    after an organisation's name names its local branch ("NAV Oslo", "Kirkens Bymisjon Bergen")."""
+    out = set()
+    for entry in set(gazetteer().values()):
+        if entry.type == "Municipality":
+            place = _PLACE_HEADS.sub("", entry.name)
+            if place != entry.name and " " not in place:
+                out.add(place)
+    return frozenset(out)
+
+
 _COUNTRIES = ("Danmark", "Norge", "Sverige", "Finland", "Island", "Denmark", "Norway", "Sweden")
 
 
@@ -219,13 +235,16 @@ def lexicon_for(lang: str) -> Lexicon:
             nlp.tokenizer.add_special_case(form, [{ORTH: form}])
     nlp.add_pipe("sentencizer")
     conj = [str(c) for c in rules.get("conjunctions", ["og"])]
+    stops = tuple(str(w).lower() for w in [*rules.get("name_stops", []), *rules.get("copulas", []), *rules.get(
+        "function_words", [])])
     templates = {
-        relation: [compile_template(relation, i, src, conj) for i, src in enumerate(sources)]
+        relation: [compile_template(relation, i, src, conj, stops=stops) for i, src in enumerate(sources)]
         for relation, sources in rules.get("relations", {}).items()
     }
     prep = "|".join(re.escape(p) for p in rules.get("role_preps", []))
     positions = [compile_template("position", i, s, conj, prep) for i, s in enumerate(rules.get("positions", []))]
     bare = [compile_template("position-bare", i, s, conj, prep) for i, s in enumerate(rules.get("positions_bare", []))]
+    bare += [compile_template("affiliation", i, s, conj) for i, s in enumerate(rules.get("affiliations", []))]
     many = rules.get("member_of_many")
     if many:
         templates["memberOfMany"] = [compile_template("memberOfMany", 0, str(many), conj)]

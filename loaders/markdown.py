@@ -25,7 +25,7 @@ _SETEXT = re.compile(r"^ {0,3}(=+|-+)[ \t]*$")
 _THEMATIC = re.compile(r"^ {0,3}([-*_])(?:[ \t]*\1){2,}[ \t]*$")
 _ITEM = re.compile(r"^([ \t]*)([-*+]|\d{1,9}[.)])(?:[ \t]+(.*)|[ \t]*$)")
 _TASK = re.compile(r"^\[[ xX]\][ \t]+")
-_QUOTE = re.compile(r"^ {0,3}>[ \t]?")
+_QUOTES = re.compile(r"^(?: {0,3}>[ \t]?)+")
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 _REFERENCE = re.compile(r"^ {0,3}\[[^\]]+\]:[ \t]*\S+")
 _TABLE_RULE = re.compile(r"^[ \t]*\|?[ \t]*:?-{3,}:?[ \t]*(?:\|[ \t]*:?-{3,}:?[ \t]*)*\|?[ \t]*$")
@@ -33,19 +33,21 @@ _TABLE_RULE = re.compile(r"^[ \t]*\|?[ \t]*:?-{3,}:?[ \t]*(?:\|[ \t]*:?-{3,}:?[ 
 # Inline markup, applied in this order. Spans are bounded so that unclosed markup costs linear time, not quadratic.
 _ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")
 _CODE = re.compile(r"(`{1,8})(.{1,400}?)\1")
-_LINKED_IMAGE = re.compile(r"\[!\[([^\]]{0,400})\]\([^)]{0,2000}\)\]\([^)]{0,2000}\)")
-_IMAGE = re.compile(r"!\[[^\]]{0,400}\](?:\([^)]{0,2000}\)|\[[^\]]{0,400}\])")
+# Link and image text stops at the next bracket, so a run of "[" fails at once instead of scanning 400 characters.
+_LINKED_IMAGE = re.compile(r"\[!\[([^\[\]]{0,400})\]\([^)]{0,2000}\)\]\([^)]{0,2000}\)")
+_IMAGE = re.compile(r"!\[[^\[\]]{0,400}\](?:\([^)]{0,2000}\)|\[[^\[\]]{0,400}\])")
 _LINK = re.compile(
-    r"\[([^\]]{1,400})\]\((?:[^()\s]|\([^()]{0,400}\)){0,2000}(?:[ \t]+(?:\"[^\"]{0,400}\"|'[^']{0,400}'))?[ \t]*\)"
+    r"\[([^\[\]]{1,400})\]\((?:[^()\s]|\([^()]{0,400}\)){0,2000}(?:[ \t]+(?:\"[^\"]{0,400}\"|'[^']{0,400}'))?[ \t]*\)"
 )
-_REF_LINK = re.compile(r"\[([^\]]{1,400})\]\[[^\]]{0,400}\]")
+_REF_LINK = re.compile(r"\[([^\[\]]{1,400})\]\[[^\[\]]{0,400}\]")
 _AUTOLINK = re.compile(r"<((?:https?|mailto|ftp):[^>\s]{1,2000})>")
 _BR = re.compile(r"<br\s*/?>", re.IGNORECASE)
 _TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9-]{0,40}(?:\s[^<>]{0,1000})?/?>|<!--.{0,4000}?-->")
-_STRONG = re.compile(r"(\*\*|__)(?=\S)(.{1,400}?)(?<=\S)\1")
-_EMPHASIS_STAR = re.compile(r"\*(?=\S)(.{1,400}?)(?<=\S)\*")
-_EMPHASIS_UNDERSCORE = re.compile(r"(?<![\w\\])_(?=\S)(.{1,400}?)(?<=\S)_(?!\w)")
-_STRIKE = re.compile(r"~~(?=\S)(.{1,400}?)(?<=\S)~~")
+# Emphasis stops at the next mark of its kind, so many unclosed marks cost linear time, not 400 steps each.
+_STRONG = re.compile(r"(\*\*|__)(?=\S)((?:(?!\1).){1,400}?)(?<=\S)\1")
+_EMPHASIS_STAR = re.compile(r"\*(?=[^\s*])([^*]{1,400}?)(?<=\S)\*")
+_EMPHASIS_UNDERSCORE = re.compile(r"(?<![\w\\])_(?=[^\s_])([^_]{1,400}?)(?<=\S)_(?!\w)")
+_STRIKE = re.compile(r"~~(?=\S)((?:(?!~~).){1,400}?)(?<=\S)~~")
 _ENTITY = {"&amp;": "&", "&lt;": "<", "&gt;": ">", "&quot;": '"', "&nbsp;": " ", "&shy;": ""}
 _PLACEHOLDER = re.compile("\ue000(\\d+)\ue001")
 
@@ -128,8 +130,7 @@ class _Reader:
                 if "-->" in line:
                     comment = False
                 continue
-            while _QUOTE.match(line):
-                line = _QUOTE.sub("", line, count=1)
+            line = _QUOTES.sub("", line, count=1)  # all quote marks at once: ">>>>…" costs linear time
             if not line.strip():
                 self.flush()
                 table = False

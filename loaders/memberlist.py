@@ -99,6 +99,21 @@ _LIST_KEYS = frozenset(key for key, (relation, _) in _ALLIANCE_KEYS.items() if r
 
 _FORMULA = ("=", "+", "-", "@")
 
+MAX_ROWS = 100_000
+"""More rows than this cannot fit in a document (each row's line is longer than 10 characters, and a document's
+text is at most `encoding.MAX_CHARS`); counting them as they are made stops a YAML alias bomb, where a 100 kB file
+names a list of 1,000 members in 3,000 alliances, before it takes minutes and gigabytes."""
+
+
+def _check_rows(count: int, source: str, line: int) -> None:
+    if count > MAX_ROWS:
+        raise LoaderError(
+            source,
+            line,
+            f"has more than {MAX_ROWS:,} rows (YAML aliases repeat lists)",
+            "Split it into smaller files, or write each alliance's members out instead of repeating an alias",
+        )
+
 
 @dataclass(frozen=True)
 class _Row:
@@ -258,6 +273,7 @@ def load_csv(data: bytes, source: str) -> list[Document]:
                         source, line, f"the {field} cell is empty", f"Fill in the {field}, or delete the row"
                     )
             relation = relation_of(values.get("relation", ""), source, line)
+            _check_rows(len(rows) + 1, source, line)
             rows.append(_Row(line, values["alliance"], values["organisation"], relation, values.get("source", "")))
     except csv.Error as e:
         raise LoaderError(source, reader.line_num + first_line - 1, f"is not valid CSV ({e})") from e
@@ -368,6 +384,7 @@ def _alliance_rows(node: yaml.MappingNode, source: str, notes: list[str]) -> lis
                     continue  # "funders:" left empty
                 raise LoaderError(source, _line(item), f"an empty entry under {key}", "Delete it or fill it in")
             rows.append(_Row(_line(item), alliance, name, relation, row_source))
+            _check_rows(len(rows), source, _line(item))
     return rows
 
 
@@ -453,6 +470,7 @@ def load_yaml(data: bytes, source: str) -> list[Document]:
             rows.extend(
                 _alliance_rows(item, source, notes) if _is_alliance(item) else [_row_mapping(item, source, notes)]
             )
+            _check_rows(len(rows), source, _line(item))
     else:
         raise LoaderError(
             source,

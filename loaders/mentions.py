@@ -11,15 +11,17 @@ word in.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from dataclasses import dataclass, field
 
 from alliances.graph.vocab import normalise
-from alliances.loaders.lexicon import GazetteerEntry, Lexicon, gazetteer, given_names
+from alliances.loaders.lexicon import GazetteerEntry, Lexicon, gazetteer, given_names, places
 from alliances.loaders.tokens import Tokens
 
 QUOTES_OPEN = {'"', "”", "“", "«", "‘", "’", "„", "'"}
 QUOTES_CLOSE = {'"', "”", "“", "»", "’", "‘", "'"}
 DASHES = {"-", "–", "—"}
+BREADCRUMBS = {"›", "|", ">", "»"}
 _AMOUNT = re.compile(
     r"(?<![\w.,])(?P<num>\d{1,3}(?:[.\s]\d{3})+(?:,\d+)?|\d+(?:,\d+)?)\s*"
     r"(?P<scale>mio\.|mio|mill\.|mill|millioner|million|miljoner|miljon|mia\.|mia|mrd\.|mrd|milliarder|milliard|"
@@ -28,6 +30,12 @@ _AMOUNT = re.compile(
     re.IGNORECASE,
 )
 _DIGIT = re.compile(r"\d")
+# "kr 50.000", "NOK 2 mill.", "SEK 500 000": the currency before the number, as grant lists write it
+_AMOUNT_PRE = re.compile(
+    r"(?<![\w.])(?P<cur>kr\.?|nok|sek|dkk|eur|€)\s?(?P<num>\d{1,3}(?:[.\s]\s?\d{3})+(?:,\d+)?|\d+(?:,\d+)?)"
+    r"(?:\s*(?P<scale>mio\.|mio|mill\.|mill|millioner|miljoner|mia\.|mrd\.))?(?![\d])",
+    re.IGNORECASE,
+)
 _SCALE_SHORT = {"mnkr": 1_000_000, "mkr": 1_000_000}
 
 
@@ -105,8 +113,11 @@ def find_amounts(text: str, base: int, block: int, lang: str = "da") -> list[Can
     language's own currency unless the text says which."""
     out: list[Cand] = []
     if _DIGIT.search(text) is None:
-        return out  # every amount has a digit; the amount pattern is slow to fail on every position
-    for m in _AMOUNT.finditer(text):
+        return out  # every amount has a digit; the amount patterns are slow to fail on every position
+    matches = list(_AMOUNT.finditer(text))
+    matches += [m for m in _AMOUNT_PRE.finditer(text) if not any(x.start() < m.end() and m.start() < x.end()
+                                                                 for x in matches)]
+    for m in matches:
         num = m.group("num").replace(" ", "").replace(".", "").replace(",", ".")
         try:
             value = float(num)
@@ -138,6 +149,9 @@ class BlockScanner:
         self.lex = lex
         self.lower_words = lowercase_words  # every lower-case word of the document: tells common words from names
         self.not_names = {w.lower() for w in lex.rules.get("not_names", [])}
+        self.function_words = lex.set("function_words")
+        self.collective = lex.set("collective_anaphora")
+        self.collective_tuple = tuple(self.collective)
         self.connectors = lex.set("name_connectors")
         self.stops = lex.set("name_stops")
         self.suffixes = tuple(sorted(lex.set("org_suffixes"), key=len, reverse=True))
@@ -161,8 +175,10 @@ class BlockScanner:
         self.vocabulary = lex.vocabulary()
         self.inner_preps = lex.set("alliance_preps") | {"i", "af", "av", "med", "mod", "mot", "för", "til", "till"}
         self.hard_stops = self.stops - self.inner_preps
+        self.common_or_inner = self.common | self.inner_preps
         self.copulas = lex.set("copulas")
         self.conj = lex.set("conjunctions")
+        self.list_seps = {","} | self.conj
         self.role_suffixes = tuple(lex.set("role_suffixes"))
         self.role_starts = lex.phrase_starts("roles")
         self.shared_heads = lex.set("shared_heads")
@@ -175,6 +191,7 @@ class BlockScanner:
         # the first word of a sentence, also after a dash or an opening quote
         alpha = tk.alpha
         sent_starts = {next((i for i in range(s, e) if alpha[i]), s) for s, e in tk.sents}
+        sent_starts |= {i + 1 for i, w in enumerate(tk.words) if w in BREADCRUMBS}  # "Hjem › Om oss › Om nettverket"
         cands: list[Cand] = []
 
         def add(c: Cand) -> None:
@@ -183,9 +200,12 @@ class BlockScanner:
             c.block = block
             cands.append(c)
 
-        for c in self._gazetteer(tk, base):
+        known = self._gazetteer(tk, base)
+        in_known = {i for c in known for i in range(c.tok_start, c.tok_end)}
+        for c in known:
             if not any(taken[c.tok_start : c.tok_end]):
                 self._extend_branch(tk, c, base)
+                self._extend_known(tk, c, base, in_known | sent_starts)
                 self._association_of(tk, c, base)
                 add(c)
         for c in self._quoted(tk, base, taken):
@@ -204,11 +224,14 @@ class BlockScanner:
             add(c)
             i = c.tok_end
         for c in self._descriptive(tk, base, taken):
+            # its bracketed acronym was found on its own before: "(NIA)" belongs to the name now
+            cands[:] = [x for x in cands if not (c.tok_start <= x.tok_start and x.tok_end <= c.tok_end)]
             add(c)
         for c in self._roles(tk, base, taken):
             add(c)
         self._persons_by_role(tk, cands)
         self._shared_heads(tk, cands)
+        cands[:] = self._list_segments(tk, cands, base)
         for c in find_amounts(tk.text, base, block, self.lex.lang):
             span = tk.char_span(c.start - base, c.end - base)
             if span is not None and not any(taken[span[0] : span[1]]):
@@ -264,6 +287,8 @@ class BlockScanner:
         t = tk.words[i]
         if not is_cap(t) or not any(c.isalpha() for c in t) or t.lower() in self.not_names:
             return False
+        if t.lower() in self.function_words and not (i + 1 < len(tk) and is_cap(tk.words[i + 1])):
+            return False
         # "Formand i Hus Forbi", "Daglig leder i …": a role, found by the role finder
         lowers = tk.lowers
         return not any(" ".join(lowers[i : i + n]) in self.roles for n in (1, 2, 3))
@@ -283,8 +308,15 @@ class BlockScanner:
                 j += 2
             elif t in {"&", "'s"} and j + 1 < len(tk) and is_cap(tk.words[j + 1]):
                 j += 2
+            elif tk.words[j - 1].endswith("-") and t.lower() in self.conj and j + 1 < len(tk) \
+                    and tk.alpha[j + 1] and tk.words[j + 1].islower():
+                j += 2  # "Bruker- og pårørendenettverket": two compounds that share their last part
             else:
                 break
+        # "Rusfeltets hovedorganisasjon", "Kirkens bymisjon": a genitive name and the lower-case body it names
+        if j == i + 1 and j < len(tk) and tk.words[i].endswith("s") and tk.words[j].islower() \
+                and not taken[j] and self._org_head(tk.words[j]):
+            j += 1
         # a sentence-initial word that the text also writes in lower case, or that the rules use as a word
         # ("Sekretariatet ligger hos …"), is a common word, not a name — unless a name continues through it
         # ("Alliancen mod Hjemløshed")
@@ -307,18 +339,27 @@ class BlockScanner:
                 j = k
                 words = tk.words[i:j]
                 lows = [w.lower() for w in words]
-        # "Nasjonalt partnerskap for barnefamilier med lav inntekt", "Nätverket Tryggare boende": an alliance name
-        # headed by its cue word continues in lower case
-        if lows[0] in self.cues or (len(lows) > 1 and lows[1] in self.cues and lows[0] in self.national):
-            j = self._continue_lower(tk, j, taken, multi=len(words) >= 2)
+        # "Hjem til Alle alliancen", "Nasjonalt partnerskap": a lower-case alliance word right after the name
+        # belongs to it (not after a common word: "Om nettverket" is a heading)
+        if j < len(tk) and tk.lowers[j] in self.alliance_suffixes and not taken[j] \
+                and not (j - i == 1 and lows[0] in self.common_or_inner and lows[0] not in self.national):
+            j += 1
+            # "Boligsosialt nettverk Innlandet": a place or region may follow the alliance word
+            while j < len(tk) and j - i <= 5 and not taken[j] and is_cap(tk.words[j]) and tk.alpha[j] \
+                    and tk.lowers[j] not in self.not_names and tk.words[j] not in self.given:
+                j += 1
             words = tk.words[i:j]
             lows = [w.lower() for w in words]
-        # "Hjem til Alle alliancen": a lower-case alliance word right after the name belongs to it
-        if j < len(tk) and tk.lowers[j] in self.alliance_suffixes and not taken[j]:
-            j += 1
-            words.append(tk.words[j - 1])
-            lows.append(tk.lowers[j - 1])
-        if len(lows) == 1 and (lows[0] in self.cues or lows[0] in self.anaphora or lows[0] in self.not_names):
+        # "Nasjonalt partnerskap for barnefamilier med lav inntekt", "Nätverket Tryggare boende": an alliance name
+        # headed by its cue word continues in lower case
+        if lows[0] in self.cues or (len(lows) == 2 and lows[1] in self.cues and lows[0] in self.national) or (
+                lows[-1] in self.anaphora or lows[-1].endswith(self.collective_tuple)):
+            j = self._continue_lower(tk, j, taken, multi=len(words) >= 2 and lows[-1] not in self.cues)
+            words = tk.words[i:j]
+            lows = [w.lower() for w in words]
+        if len(lows) == 1 and (lows[0] in self.cues or lows[0] in self.anaphora or lows[0] in self.not_names
+                               or (lows[0][-1:] == "s" and lows[0][:-1] in self.anaphora)
+                               or lows[0] in self.stops or lows[0] in self.inner_preps):
             return None
         kind = self._classify(words, lows)
         if kind is None:
@@ -332,7 +373,8 @@ class BlockScanner:
             c.org_type = org_type_of(words, self.lex)
         if is_acronym(words[0]) and len(words) > 2 and tk.words[i + 1] in DASHES:
             c.names = [text, words[0], tk.span_text(i + 2, j)]
-        self._absorb_acronym(tk, c, base)
+        if kind != "P":  # after a person, a bracket names where they come from: "Robert Isaksen (KS)"
+            self._absorb_acronym(tk, c, base)
         return c
 
     def _continue_lower(self, tk: Tokens, j: int, taken: list[bool], multi: bool) -> int:
@@ -370,6 +412,32 @@ class BlockScanner:
         c.tok_end, c.end, c.text = e + n, base + tk.end_char(e + n), tk.span_text(c.tok_start, e + n)
         c.entry, c.names, c.kind, c.licensed = None, [], "O", True
 
+    def _extend_known(self, tk: Tokens, c: Cand, base: int, stops: set[int]) -> None:
+        """"NHO Service og Handel", "Den Sociale Kapitalfond Effekt", "NAV Oslo": capitalised words right after a
+        known name make a longer name — another organisation (a town makes it a local branch, see extract)."""
+        e = c.tok_end
+        n = len(tk)
+        if c.entry is None or c.kind != "O" or e >= n or e in stops:
+            return
+        words, lowers = tk.words, tk.lowers
+        k = e
+        while k < n and k not in stops and is_cap(words[k]) and tk.alpha[k] \
+                and lowers[k] not in self.not_names and lowers[k] not in self.function_words \
+                and words[k] not in self.countries and not (words[k] in self.given and k + 1 < n
+                                                            and is_cap(words[k + 1])):
+            k += 1
+            if k + 1 < n and lowers[k] in self.connectors and is_cap(words[k + 1]) and k + 1 not in stops:
+                k += 1
+        while k > e and lowers[k - 1] in self.connectors:
+            k -= 1
+        if k == e or k - e > 4:
+            return
+        text = tk.span_text(c.tok_start, k)
+        c.tok_end, c.end, c.text = k, base + tk.end_char(k), text
+        c.entry, c.names, c.licensed = None, [], True
+        c.org_type = c.org_type if k - e == 1 and words[e] in places() else org_type_of(text.split(), self.lex)
+        self._absorb_acronym(tk, c, base)
+
     def _association_of(self, tk: Tokens, c: Cand, base: int) -> None:
         """"Foreningen Hjem til Alle": an organisation word before an alliance's name names the body that runs it."""
         s = c.tok_start
@@ -382,12 +450,22 @@ class BlockScanner:
             is_cap(w) or w in {"-"} for w in words
         ) and not any(self._org_head(w) for w in words[1:]):
             return "P"
-        if len(words) >= 2 and lows[0] in self.cues:
+        if len(words) >= 2 and (lows[0] in self.cues or (lows[0] in self.national and lows[1] in self.cues)):
             return "A"
-        ends_as_alliance = lows[-1].endswith(self.long_alliance_suffixes)
-        compound = is_compound(lows[-1], self.alliance_suffix_tuple)
+        head = lows[-2] if len(lows) >= 2 and words[-1] in self.countries else lows[-1]  # "Fattignettverket Norge"
+        # "Bruker- og pårørendenettverket i rusfeltet": the head is the last word before a lower-case tail
+        tail = next((w for w in lows[1:] if w.endswith(self.collective_tuple)), None)
+        if tail is not None and all(w.islower() for w in words[lows.index(tail):]):
+            head = tail
+        ends_as_alliance = head.endswith(self.long_alliance_suffixes)
+        compound = is_compound(head, self.alliance_suffix_tuple)
         if ends_as_alliance and (len(words) >= 2 or compound):
             return "A"  # "Hjem til Alle alliancen", "Hjemløsealliancen"
+        if len(words) >= 3 and lows[1] in self.connectors and any(
+                lows[0].endswith(a) and len(lows[0]) > len(a) + 2 for a in self.alliance_suffixes):
+            return "A"  # "Ungealliancen for Mental Trivsel": a compound alliance word heads the name
+        if any(n > 0 and w in self.alliance_suffixes and words[n] == w for n, w in enumerate(lows)):
+            return "A"  # "Boligsosialt nettverk Innlandet": a lower-case alliance word inside a capitalised name
         if any(self._org_head(w) for w in words) or (len(words) >= 2 and (
                 lows[0] in self.prefixes or any(w in self.org_words for w in lows))):
             return "O"
@@ -458,6 +536,49 @@ class BlockScanner:
                             c.kind, c.licensed, c.org_type = "O", True, "Municipality"
                             c.names = [c.text, f"{c.text} {head}"]
 
+    def _list_segments(self, tk: Tokens, cands: list[Cand], base: int) -> list[Cand]:
+        """"Deltog gjorde ABF Malmö, Cykling utan ålder, Islamic center och Svenska kyrkan": in a list of three or
+        more short capitalised items, each item is one name, lower-case words and all."""
+        words, lowers = tk.words, tk.lowers
+        seps = self.list_seps
+        for s_start, s_end in tk.sents:
+            bounds, start = [], s_start
+            for k in range(s_start, s_end + 1):
+                if k == s_end or lowers[k] in seps or words[k] in {":", ";", "."}:
+                    bounds.append((start, k))
+                    start = k + 1
+            run: list[tuple[int, int]] = []
+            for a, b in bounds + [(0, 0)]:
+                ok = 1 <= b - a <= 5 and is_cap(words[a]) and all(
+                    any(ch.isalpha() for ch in w) or w in DASHES for w in words[a:b]) \
+                    and not any(w in self.hard_stops for w in lowers[a:b])
+                if ok:
+                    run.append((a, b))
+                    continue
+                if len(run) >= 3:
+                    cands = self._merge_segments(tk, cands, run, base)
+                run = []
+        return cands
+
+    def _merge_segments(self, tk: Tokens, cands: list[Cand], run: list[tuple[int, int]], base: int) -> list[Cand]:
+        for a, b in run:
+            inside = [c for c in cands if a <= c.tok_start and c.tok_end <= b]
+            crossing = [c for c in cands if c.tok_start < b and c.tok_end > a and c not in inside]
+            if crossing or any(c.kind in {"P", "M", "R", "A"} or c.entry is not None for c in inside):
+                continue
+            if not inside or min(c.tok_start for c in inside) != a:
+                continue  # "Deltog gjorde ABF Malmö": the item must start with a name
+            if len(inside) == 1 and (inside[0].tok_start, inside[0].tok_end) == (a, b):
+                continue
+            text = tk.span_text(a, b)
+            merged = Cand("C", base + tk.start_char(a), base + tk.end_char(b), text, a, b, block=inside[0].block
+                          if inside else 0)
+            if inside and any(c.licensed for c in inside):
+                merged.kind, merged.licensed = "O", True
+                merged.org_type = org_type_of(text.split(), self.lex)
+            cands = [c for c in cands if c not in inside] + [merged]
+        return sorted(cands, key=lambda c: c.tok_start)
+
     def _persons_by_role(self, tk: Tokens, cands: list[Cand]) -> None:
         """"Cliff Kaltoft, sekretariatsleder i …", "socialminister Astrid Krag": a short capitalised run right next
         to a role word is a person, even when the given name is not in the name list."""
@@ -476,20 +597,30 @@ class BlockScanner:
     def _descriptive(self, tk: Tokens, base: int, taken: list[bool]) -> list[Cand]:
         """"partnerskabet for udsatte voksne": a singular alliance word, a preposition and a short lower-case phrase."""
         out = []
+        sent_firsts = [s for s, _ in tk.sents]
         for i, low in enumerate(tk.lowers):
             if taken[i] or low not in self.descriptive or i + 2 >= len(tk) or tk.lowers[i + 1] not in self.preps:
                 continue
             k = i + 2
-            while k < len(tk) and k - i <= 7 and not taken[k] and tk.alpha[k] and tk.words[k].islower() \
-                    and (tk.lowers[k] not in self.stops or tk.lowers[k] in {"og", "och"}):
+            while k < len(tk) and k - i <= 8 and not taken[k] and tk.alpha[k] and tk.words[k].islower() \
+                    and (tk.lowers[k] not in self.hard_stops or tk.lowers[k] in {"og", "och"}):
+                if tk.lowers[k] in {"og", "och"} and k + 1 < len(tk) and (
+                        tk.lowers[k + 1] in self.inner_preps or tk.lowers[k + 1] in self.descriptive):
+                    break  # "… for udsatte voksne og i netværket …": a second phrase, not this name
                 k += 1
-            while k > i + 2 and tk.lowers[k - 1] in self.stops:
+            while k > i + 2 and (tk.lowers[k - 1] in self.stops or tk.lowers[k - 1] in self.inner_preps):
                 k -= 1
             if k <= i + 2:
                 continue
-            out.append(Cand("A", base + tk.start_char(i), base + tk.end_char(k), tk.span_text(i, k), i, k,
-                            descriptive=True))
-            for x in range(i, k):
+            c = Cand("A", base + tk.start_char(i), base + tk.end_char(k), tk.span_text(i, k), i, k, descriptive=True)
+            # "Nettverket for inkludering i arbeidslivet (NIA)", or alone on a title line: a proper name
+            self._absorb_acronym(tk, c, base)
+            s_start, s_end = tk.sents[bisect_right(sent_firsts, i) - 1]
+            alone = i == s_start and not any(tk.alpha[k:s_end])  # a heading or caption
+            if is_cap(tk.words[i]) and (c.names or alone):
+                c.descriptive, c.licensed = False, True
+            out.append(c)
+            for x in range(i, c.tok_end):
                 taken[x] = True
         return out
 

@@ -2,13 +2,23 @@
 
 Loaders read bytes into `Document`s; they never touch the store or the network. `load(path)` picks the loader by
 the file's suffix, `load_bytes(data, source, kind)` by an explicit kind (for text that did not come from a file).
-Sources larger than `encoding.MAX_BYTES` (20 MB) are refused before they are read.
+
+Limits, so that one document costs bounded time and memory whatever it holds (every loader, via `load_bytes`):
+- a source over `encoding.MAX_BYTES` (20 MB) is refused before it is read;
+- a document whose text is over `encoding.MAX_CHARS` (1,000,000 characters) is refused;
+- a line over `encoding.MAX_LINE` (5,000 characters) is broken at the last sentence end (else the last space)
+  before the limit: that space becomes a line break, so text length and every offset stay as they were, and
+  the block is split there; ``metadata["notes"]`` says so. A run of 5,000 characters without a space is refused
+  (minified code or encoded data, not prose).
 """
 
 from __future__ import annotations
 
+import bisect
+import dataclasses
 import functools
 import os
+import re
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
@@ -149,4 +159,62 @@ def load_bytes(data: bytes, source: str, kind: str) -> list[Document]:
     registry = loaders()
     if kind not in registry:
         raise LoaderError(source, None, f"unknown kind of source {kind!r}", f"Use one of: {', '.join(registry)}")
-    return registry[kind](bytes(data), source)
+    return [bounded(doc) for doc in registry[kind](bytes(data), source)]
+
+
+# a sentence end and the space after it: ". ", "?» ", "…) "
+_SENTENCE_END = re.compile(r"[.!?…:;][\"'»”’)\]]*(?=\s)")
+_SPACE = re.compile(r"\s")
+
+
+def _break_points(text: str, source: str, limit: int) -> list[int]:
+    """Positions of spaces to turn into line breaks so that no line is longer than `limit` characters."""
+    points: list[int] = []
+    for long_line in re.finditer(rf"[^\n]{{{limit + 1},}}", text):
+        pos, end = long_line.span()
+        while end - pos > limit:
+            window = text[pos : pos + limit + 1]  # a break at window[limit] leaves a line of exactly `limit`
+            ends = [m.end() for m in _SENTENCE_END.finditer(window, limit // 2) if m.end() <= limit]
+            cut = ends[-1] if ends else None
+            if cut is None:
+                spaces = [m.start() for m in _SPACE.finditer(window, 1)]
+                cut = spaces[-1] if spaces else None
+            if cut is None:
+                line = text.count("\n", 0, pos) + 1
+                raise LoaderError(
+                    source,
+                    None,
+                    f"line {line} of its text has a run of more than {limit:,} characters without a space",
+                    "This looks like minified code or encoded data, not prose; remove it or give the text itself",
+                )
+            points.append(pos + cut)
+            pos += cut + 1
+    return points
+
+
+def bounded(doc: Document, limit: int | None = None) -> Document:
+    """The document within the limits: text refused when too long, long lines broken at spaces (offsets kept)."""
+    from alliances.loaders.encoding import MAX_CHARS, MAX_LINE, length_error
+
+    if len(doc.text) > MAX_CHARS:
+        raise length_error(doc.source, len(doc.text))
+    points = _break_points(doc.text, doc.source, limit or MAX_LINE)
+    if not points:
+        return doc
+    chars = list(doc.text)
+    for point in points:
+        chars[point] = "\n"
+    blocks = []
+    for block in doc.blocks:
+        first = bisect.bisect_left(points, block.start)
+        last = bisect.bisect_left(points, block.end)
+        start = block.start
+        for point in [*points[first:last], block.end]:
+            kind = block.kind if start == block.start or block.kind not in ("title", "heading") else "paragraph"
+            if point > start:
+                blocks.append(dataclasses.replace(block, kind=kind, start=start, end=point))
+            start = point + 1
+    metadata = dict(doc.metadata)
+    note = f"{len(points)} long lines broken at spaces (lines are at most {limit or MAX_LINE:,} characters)"
+    metadata["notes"] = f"{metadata['notes']}; {note}" if metadata.get("notes") else note
+    return dataclasses.replace(doc, text="".join(chars), blocks=tuple(blocks), metadata=metadata, id="")

@@ -63,9 +63,16 @@ class Template:
         return True
 
 
-def compile_template(relation: str, index: int, source: str, conjunctions: list[str], prep: str = "") -> Template:
-    """Compile a template string; ``conjunctions`` join list items in a ``+`` slot, ``prep`` fills PREP."""
+def compile_template(relation: str, index: int, source: str, conjunctions: list[str], prep: str = "",
+                     stops: tuple[str, ...] = ()) -> Template:
+    """Compile a template string; ``conjunctions`` join list items in a ``+`` slot, ``prep`` fills PREP.
+
+    A list item may follow one stray word that is not in ``stops`` ("…, Hälsa- vård och omsorgsförvaltningens
+    Mötesplatser, …"): lists in real texts hold names the scanner reads only in part.
+    """
     conj = "|".join(re.escape(c) for c in sorted(conjunctions, key=len, reverse=True))
+    not_stop = "".join(f"(?!{re.escape(w)} )" for w in sorted(stops, key=len, reverse=True))
+    stray = rf"(?:{not_stop}[^\s§]+ )?"
     out: list[str] = []
     pos = 0
     text = source.replace("(PREP)", f"({prep})" if prep else "(?:i|for)")
@@ -73,7 +80,9 @@ def compile_template(relation: str, index: int, source: str, conjunctions: list[
         out.append(_literal(text[pos : m.start()]))
         kind = SLOT_KINDS[m.group("kind")]
         one = rf"§{kind}\d+§"
-        body = rf"{one}(?: (?:,|{conj}|, {conj}) {one})*" if m.group("plus") else one
+        # later items of a list may be alliances too: "… består af Den Sociale Kapitalfond, Hjem til Alle (HTA) og …"
+        item = rf"§[{kind.strip('[]')}A]\d+§" if kind in {"[OC]"} else one
+        body = rf"{one}(?: (?:,|{conj}|, {conj}) {stray}{item})*" if m.group("plus") else one
         out.append(f"(?P<{m.group('name')}>{body})" if m.group("name") else f"(?:{body})")
         pos = m.end()
     out.append(_literal(text[pos:]))

@@ -95,6 +95,23 @@ class Tokens:
             first += 1  # the character is the space after a token: not part of it
         return first, last + 1
 
+    def contracted_span(self, start: int, end: int) -> tuple[int, int] | None:
+        """`doc.char_span(start, end, alignment_mode="contract")` as (start token, end token), or None: the tokens
+        wholly inside the characters."""
+        first = self._token_at(start)
+        if first < 0:
+            return None
+        last = self._token_at(end - 1)
+        if last < 0:
+            return None
+        if self.idx[first] < start:
+            first += 1
+        if end < self.idx[last] + len(self.words[last]):
+            last -= 1
+        if last < first:
+            return None
+        return first, last + 1
+
     def _token_at(self, char: int) -> int:
         """The token whose text or trailing space holds character `char`, or -1 (spaCy's token_by_char)."""
         i = bisect_right(self.idx, char) - 1

@@ -15,11 +15,13 @@ import shlex
 import shutil
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
 from click.testing import CliRunner
+from servers import STORE_KINDS, store_location
 
 from alliances.cli import cli
 from alliances.output import ELLIPSIS, csv_safe, render
@@ -30,19 +32,20 @@ ID = "https://w3id.org/alliances/id/"
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE, EXIT_PARTIAL, EXIT_NOT_FOUND = 0, 1, 2, 3, 4
 
 
-@pytest.fixture(scope="module")
-def store_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """An on-disk store with the toy documents and the extra cases (unnamed alliance, shared keys, quotes)."""
+@pytest.fixture(scope="module", params=STORE_KINDS)
+def store_path(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A store with the toy documents and the extra cases (unnamed alliance, shared keys, quotes): on disk, and
+    on a real SPARQL server (`oxigraph serve` on 127.0.0.1), so every test that uses it runs against both."""
     store_module = pytest.importorskip("alliances.graph.store")
-    location = tmp_path_factory.mktemp("cli") / "store"
-    with store_module.open_store(location) as writable:
-        writable.import_file(DATA / "toy.trig")
-        writable.import_file(DATA / "queries_extra.trig")
-    return location
+    with store_location(request.param, tmp_path_factory.mktemp("cli")) as location:
+        with store_module.open_store(location) as writable:
+            writable.import_file(DATA / "toy.trig")
+            writable.import_file(DATA / "queries_extra.trig")
+        yield location
 
 
 @pytest.fixture
-def run(store_path: Path):  # type: ignore[no-untyped-def]
+def run(store_path: str):  # type: ignore[no-untyped-def]
     """Invoke `alliances --store <toy store> ARGS…` in-process; a wide terminal so tables keep their cells."""
 
     def invoke(*args: str, input: str | None = None):  # type: ignore[no-untyped-def]

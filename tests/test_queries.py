@@ -258,6 +258,6 @@ def test_queries_files_say_what_and_which_parameters(path):  # type: ignore[no-u
 def test_queries_files_run_with_bindings(store, path):  # type: ignore[no-untyped-def]
     from rdflib import URIRef
 
-    [parameter] = re.findall(r"^#\s+\?(\w+)", path.read_text(encoding="utf-8"), flags=re.MULTILINE)
+    parameter = re.findall(r"^#\s+\?(\w+)", path.read_text(encoding="utf-8"), flags=re.MULTILINE)[0]
     rows = store.select(queries.query_text(path.stem), {parameter: URIRef(ID + "org/kirkens-korshaer")})
     assert isinstance(rows, list)

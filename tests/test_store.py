@@ -108,8 +108,6 @@ def test_store_open_default_location_from_env(monkeypatch, tmp_path):
         ("missing", True, "no store at {path}; run `alliances ingest` first"),
         ("a-file.txt", False, "is a file, not a store folder"),
         ("other-folder", False, "not an alliances store"),
-        ("http://example.org/sparql", False, "not supported yet"),
-        ("https://example.org/sparql", True, "not supported yet"),
     ],
 )
 def test_store_open_refuses(tmp_path, location, read_only, message):
