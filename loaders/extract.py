@@ -13,6 +13,7 @@ The steps, in order:
 
 from __future__ import annotations
 
+import functools
 import re
 from collections import Counter
 from collections.abc import Sequence
@@ -28,6 +29,13 @@ from alliances.loaders.tokens import Tokens, block_tokens
 
 CONFIDENCE = {"template": 0.8, "list": 0.85, "agreement": 0.75, "branch": 0.7, "position": 0.8, "memberlist": 1.0}
 _WORD = re.compile(r"\w+", re.UNICODE)
+
+
+@functools.lru_cache(maxsize=8)
+def _in_country(countries: tuple[str, ...]) -> re.Pattern[str]:
+    """" i <country>" at the end of a normalised name, one pattern for all the countries (at most one can end it)."""
+    names = sorted({c.lower() for c in countries}, key=len, reverse=True)
+    return re.compile(rf" i ({'|'.join(re.escape(c) for c in names)})$" if names else r"(?!)")
 
 
 @dataclass
@@ -156,6 +164,7 @@ class _Extractor:
     def _reduce(self, blocks: list[Block], toks: list[Tokens], per_block: list[list[Cand]]) -> list[_Sentence]:
         anaphora = self.lex.set("alliance_anaphora")
         homographs = self.lex.set("role_homographs")
+        collective = self.lex.set("collective_anaphora")
         out: list[_Sentence] = []
         last_alliance = self.main_alliance
         for bi, (b, tk) in enumerate(zip(blocks, toks)):
@@ -180,12 +189,12 @@ class _Extractor:
                         continue
                     word = tk.lowers[i]
                     nxt = by_start.get(i + 1)
-                    if last_alliance is None and word in self.lex.set("collective_anaphora"):
+                    if last_alliance is None and word in collective:
                         last_alliance = self._unnamed_alliance([], anaphor=True)  # "Partnerskabet består af …"
                     if (word in anaphora or (word[-1:] == "s" and word[:-1] in anaphora)) \
                             and last_alliance is not None and not (nxt and nxt.kind == "A"):
                         target = last_alliance
-                        if word in self.lex.set("collective_anaphora") and any(
+                        if word in collective and any(
                                 c.kind == "A" and c.tok_end <= sent_end and normalise(c.text) == normalise(target.text)
                                 for c in per_block[bi] if c.tok_start >= sent_start):
                             # "Partnerskabet består af X, Hjem til Alle og Y": not the alliance the sentence names
@@ -550,10 +559,9 @@ class _Extractor:
         return self._name_key(c.text, c.kind)
 
     def _name_key(self, name: str, kind: str) -> str:
-        k = normalise(name)
+        # "Kirkens Bymisjon i Norge" is "Kirkens Bymisjon Norge"
+        k = _in_country(tuple(self.lex.rules.get("countries", {}))).sub(r" \1", normalise(name))
         kind = "O" if kind == "C" else kind
-        for country in self.lex.rules.get("countries", {}):
-            k = re.sub(rf" i {country.lower()}$", f" {country.lower()}", k)
         entry = gazetteer().get(k)
         if entry is not None:
             return f"{'A' if entry.kind == 'Alliance' else kind}:gaz:{normalise(entry.name)}"

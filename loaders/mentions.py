@@ -211,8 +211,10 @@ class BlockScanner:
         for c in self._quoted(tk, base, taken):
             add(c)
         i = 0
+        words = tk.words
         while i < n_toks:
-            if taken[i] or not self._starts_name(tk, i):
+            first = words[i][:1]  # is_cap's first test, inline: most tokens fail it
+            if taken[i] or not (first.isupper() or first.isdigit()) or not self._starts_name(tk, i):
                 i += 1
                 continue
             c = self._cap_run(tk, i, base, taken, sent_starts)

@@ -35,6 +35,15 @@ SENTENCES = [
     "§A1§ faciliteres af §O2§ .",
     "i dag er §O1§ medlem af §A2§ , der blev stiftet af §O3§ i 2020",
     "§ 18-midler fra §O1§ til §C2§",
+    # a list with a stray word before an item, and an alliance as a later item
+    "§A1§ består af §O2§ , omsorgsforvaltningens §O3§ og §A4§",
+    "§O1§ , §C2§ og §A3§ udgør tilsammen §A4§",
+    "§A1§ består av §O2§ , hälsa- §C3§ och §A4§",
+    # naming, with and without a quote before the name
+    "§A1§ har fået navnet « §A2§",
+    "§A1§ har fått navnet ” §A2§",
+    "§A1§ har fått namnet ' §A2§",
+    "§A1§ , som heter §A2§",
 ]
 
 
@@ -56,3 +65,13 @@ def test_loaders_templates_index_files_slot_kinds() -> None:
     index = TemplateIndex([t])
     assert index.candidates("§O1§ er medlem af §A2§") == [t]
     assert index.candidates("§O1§ er glad for §O2§") == []
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_loaders_templates_stray_words_need_nothing(lang: str) -> None:
+    """The optional stray word of a list item adds no need: its template is indexed as it was without it."""
+    lex = lexicon_for(lang)
+    conj = [str(c) for c in lex.rules.get("conjunctions", ["og"])]
+    for t in (t for ts in lex.templates.values() for t in ts):
+        plain = compile_template(t.relation, t.index, t.source, conj)
+        assert t.needs == plain.needs, t.source

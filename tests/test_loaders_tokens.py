@@ -35,6 +35,8 @@ def _assert_same(doc: Document) -> None:
             for end in range(start + 1, min(len(g.text), start + 4) + 1):
                 span = w.doc.char_span(start, end, alignment_mode="expand")
                 assert g.char_span(start, end) == (None if span is None else (span.start, span.end))
+                span = w.doc.char_span(start, end, alignment_mode="contract")
+                assert g.contracted_span(start, end) == (None if span is None else (span.start, span.end))
 
 
 @pytest.mark.parametrize("path", TEXTS, ids=lambda p: p.name)
