@@ -13,6 +13,7 @@ The steps, in order:
 
 from __future__ import annotations
 
+import functools
 import re
 from collections import Counter
 from collections.abc import Sequence
@@ -24,9 +25,17 @@ from alliances.loaders.document import Block, Document
 from alliances.loaders.lexicon import Lexicon, gazetteer, lexicon_for, places
 from alliances.loaders.mentions import DASHES, BlockScanner, Cand, is_acronym, is_cap, org_type_of
 from alliances.loaders.templates import slot_mentions
+from alliances.loaders.tokens import Tokens, block_tokens
 
 CONFIDENCE = {"template": 0.8, "list": 0.85, "agreement": 0.75, "branch": 0.7, "position": 0.8, "memberlist": 1.0}
 _WORD = re.compile(r"\w+", re.UNICODE)
+
+
+@functools.lru_cache(maxsize=8)
+def _in_country(countries: tuple[str, ...]) -> re.Pattern[str]:
+    """" i <country>" at the end of a normalised name, one pattern for all the countries (at most one can end it)."""
+    names = sorted({c.lower() for c in countries}, key=len, reverse=True)
+    return re.compile(rf" i ({'|'.join(re.escape(c) for c in names)})$" if names else r"(?!)")
 
 
 @dataclass
@@ -63,16 +72,16 @@ class _Extractor:
         lowercase_words = {w for w in _WORD.findall(text) if w.islower()}
         self.lower_words = lowercase_words
         scanner = BlockScanner(self.lex, lowercase_words)
-        sp_docs = list(self.lex.nlp.pipe(text[b.start : b.end] for b in blocks))
-        per_block = [scanner.scan(sp, b.start, i) for i, (b, sp) in enumerate(zip(blocks, sp_docs))]
-        self._inject(per_block, sp_docs, blocks)
-        self._propagate(per_block, sp_docs, blocks)
+        toks = block_tokens(self.lex.nlp, text, blocks, self.lex.special_case_pieces())
+        per_block = [scanner.scan(tk, b.start, i) for i, (b, tk) in enumerate(zip(blocks, toks))]
+        self._inject(per_block, toks, blocks)
+        self._propagate(per_block, toks, blocks)
         self.cands = [c for cs in per_block for c in cs]
         self.main_alliance = self._main_alliance(per_block, blocks)
-        sentences = self._reduce(blocks, sp_docs, per_block)
+        sentences = self._reduce(blocks, toks, per_block)
         self.sentences = sentences
         self._templates(sentences)
-        self._lists(blocks, per_block, sp_docs)
+        self._lists(blocks, per_block)
         self._labelled_lines(blocks, per_block)
         self._positions(sentences)
         self._coreference()
@@ -92,21 +101,22 @@ class _Extractor:
         return out
 
     # ------------------------------------------------------------------ mentions
-    def _inject(self, per_block: list[list[Cand]], sp_docs: list, blocks: list[Block]) -> None:
+    def _inject(self, per_block: list[list[Cand]], toks: list[Tokens], blocks: list[Block]) -> None:
         """Organisations a plug-in found become licensed candidates wherever the scanner found nothing."""
         for m in self.extra:
             bi = next((i for i, b in enumerate(blocks) if b.start <= m.start and m.end <= b.end), None)
             if bi is None:
                 continue
-            b, sp = blocks[bi], sp_docs[bi]
-            span = sp.char_span(m.start - b.start, m.end - b.start, alignment_mode="contract")
-            if span is None or any(c.tok_start < span.end and span.start < c.tok_end for c in per_block[bi]):
+            b, tk = blocks[bi], toks[bi]
+            span = tk.contracted_span(m.start - b.start, m.end - b.start)
+            if span is None or any(c.tok_start < span[1] and span[0] < c.tok_end for c in per_block[bi]):
                 continue
-            per_block[bi].append(Cand("O", b.start + span.start_char, b.start + span.end_char, span.text,
-                                      span.start, span.end, licensed=True, block=bi))
+            s, e = span
+            per_block[bi].append(Cand("O", b.start + tk.start_char(s), b.start + tk.end_char(e), tk.span_text(s, e),
+                                      s, e, licensed=True, block=bi))
             per_block[bi].sort(key=lambda c: c.tok_start)
 
-    def _propagate(self, per_block: list[list[Cand]], sp_docs: list, blocks: list[Block]) -> None:
+    def _propagate(self, per_block: list[list[Cand]], toks: list[Tokens], blocks: list[Block]) -> None:
         """Find every licensed name again wherever it occurs, also where the scanner could not tell it was a name."""
         names: dict[str, Cand] = {}
         for cs in per_block:
@@ -118,22 +128,23 @@ class _Extractor:
             return
         alts = sorted(names, key=len, reverse=True)
         rx = re.compile(r"(?<![\w-])(" + "|".join(re.escape(n) for n in alts) + r")(s|'s|’s)?(?![\w-])")
-        for bi, (b, sp) in enumerate(zip(blocks, sp_docs)):
+        for bi, (b, tk) in enumerate(zip(blocks, toks)):
             seg = self.doc.text[b.start : b.end]
             for m in rx.finditer(seg):
-                span = sp.char_span(m.start(), m.end(), alignment_mode="expand")
+                span = tk.char_span(m.start(), m.end())
                 if span is None:
                     continue
-                inside = [c for c in per_block[bi] if c.tok_start < span.end and span.start < c.tok_end]
-                if any(c.entry is not None or not (span.start <= c.tok_start and c.tok_end <= span.end)
-                       or (c.tok_end - c.tok_start) == (span.end - span.start) for c in inside):
+                start, end = span
+                inside = [c for c in per_block[bi] if c.tok_start < end and start < c.tok_end]
+                if any(c.entry is not None or not (start <= c.tok_start and c.tok_end <= end)
+                       or (c.tok_end - c.tok_start) == (end - start) for c in inside):
                     continue  # keep what the scanner found unless the known name strictly contains it
                 for c in inside:
                     per_block[bi].remove(c)
                 src = names[m.group(1)]
-                per_block[bi].append(Cand(src.kind, b.start + span.start_char, b.start + span.end_char, span.text,
-                                          span.start, span.end, entry=src.entry, org_type=src.org_type,
-                                          licensed=True, block=bi, quoted=src.quoted))
+                per_block[bi].append(Cand(src.kind, b.start + tk.start_char(start), b.start + tk.end_char(end),
+                                          tk.span_text(start, end), start, end, entry=src.entry,
+                                          org_type=src.org_type, licensed=True, block=bi, quoted=src.quoted))
             per_block[bi].sort(key=lambda c: c.tok_start)
 
     def _main_alliance(self, per_block: list[list[Cand]], blocks: list[Block]) -> Cand | None:
@@ -150,24 +161,25 @@ class _Extractor:
         return next(c for c in alliances if normalise(c.text) == key) if n >= 2 or sole else None
 
     # ------------------------------------------------------------------ sentences
-    def _reduce(self, blocks: list[Block], sp_docs: list, per_block: list[list[Cand]]) -> list[_Sentence]:
+    def _reduce(self, blocks: list[Block], toks: list[Tokens], per_block: list[list[Cand]]) -> list[_Sentence]:
         anaphora = self.lex.set("alliance_anaphora")
         homographs = self.lex.set("role_homographs")
+        collective = self.lex.set("collective_anaphora")
         out: list[_Sentence] = []
         last_alliance = self.main_alliance
-        for bi, (b, sp) in enumerate(zip(blocks, sp_docs)):
+        for bi, (b, tk) in enumerate(zip(blocks, toks)):
             by_start = {c.tok_start: c for c in per_block[bi]}
-            for sent in sp.sents:
+            for sent_start, sent_end in tk.sents:
                 parts: list[str] = []
                 slots: dict[int, Cand] = {}
-                i = sent.start
-                persons = [c.tok_start for c in per_block[bi] if c.kind == "P" and sent.start <= c.tok_start < sent.end]
-                while i < sent.end:
+                i = sent_start
+                persons = [c.tok_start for c in per_block[bi] if c.kind == "P" and sent_start <= c.tok_start < sent_end]
+                while i < sent_end:
                     c = by_start.get(i)
                     if c is not None and c.kind == "R" and c.text.lower() in homographs and not any(
                             abs(p - i) <= 4 for p in persons):
                         c = None  # "der fremover leder alliancens arbejde": a verb, not a role
-                    if c is not None and c.tok_end <= sent.end:
+                    if c is not None and c.tok_end <= sent_end:
                         idx = id(c)  # unique and stable for the run
                         slots[idx] = c
                         parts.append(f"§{c.kind}{idx}§")
@@ -175,16 +187,16 @@ class _Extractor:
                             last_alliance = c
                         i = c.tok_end
                         continue
-                    word = sp[i].lower_
+                    word = tk.lowers[i]
                     nxt = by_start.get(i + 1)
-                    if last_alliance is None and word in self.lex.set("collective_anaphora"):
+                    if last_alliance is None and word in collective:
                         last_alliance = self._unnamed_alliance([], anaphor=True)  # "Partnerskabet består af …"
                     if (word in anaphora or (word[-1:] == "s" and word[:-1] in anaphora)) \
                             and last_alliance is not None and not (nxt and nxt.kind == "A"):
                         target = last_alliance
-                        if word in self.lex.set("collective_anaphora") and any(
-                                c.kind == "A" and c.tok_end <= sent.end and normalise(c.text) == normalise(target.text)
-                                for c in per_block[bi] if c.tok_start >= sent.start):
+                        if word in collective and any(
+                                c.kind == "A" and c.tok_end <= sent_end and normalise(c.text) == normalise(target.text)
+                                for c in per_block[bi] if c.tok_start >= sent_start):
                             # "Partnerskabet består af X, Hjem til Alle og Y": not the alliance the sentence names
                             target = self._unnamed_alliance([], anaphor=True)
                         slots[id(target)] = target
@@ -192,8 +204,8 @@ class _Extractor:
                     else:
                         parts.append(word)
                     i += 1
-                out.append(_Sentence(bi, b.start + sent.start_char, b.start + sent.end_char, " ".join(parts), slots,
-                                     last_alliance))
+                out.append(_Sentence(bi, b.start + tk.start_char(sent_start), b.start + tk.end_char(sent_end),
+                                     " ".join(parts), slots, last_alliance))
         return out
 
     # ------------------------------------------------------------------ relations from templates
@@ -212,14 +224,15 @@ class _Extractor:
                         if alliance is not None:
                             self._assert(org, "memberOf", alliance, s.start, s.end, "memberOfMany:enumeration",
                                          CONFIDENCE["template"], None)
-            for relation, templates in self.lex.templates.items():
-                for t in templates:
-                    for m in t.regex.finditer(s.reduced):
-                        if relation == "memberOfMany":
-                            subj = [s.slots[i] for _, i in slot_mentions(m.group("S")) if i in s.slots]
-                            pending = (subj, s, n)
-                            continue
-                        self._apply(relation, t.rule, m.groupdict(), s)
+            for t in self.lex.relation_index.candidates(s.reduced):  # the templates in rule order, fewer
+                if not t.may_match(s.reduced):
+                    continue
+                for m in t.regex.finditer(s.reduced):
+                    if t.relation == "memberOfMany":
+                        subj = [s.slots[i] for _, i in slot_mentions(m.group("S")) if i in s.slots]
+                        pending = (subj, s, n)
+                        continue
+                    self._apply(t.relation, t.rule, m.groupdict(), s)
 
     def _apply(self, relation: str, rule: str, groups: dict[str, str | None], s: _Sentence) -> None:
         subj = [s.slots[i] for _, i in slot_mentions(groups.get("S")) if i in s.slots]
@@ -285,7 +298,7 @@ class _Extractor:
         self.assertions.append((s, relation, o, start, end, rule, conf, amount))
 
     # ------------------------------------------------------------------ member lists
-    def _lists(self, blocks: list[Block], per_block: list[list[Cand]], sp_docs: list) -> None:
+    def _lists(self, blocks: list[Block], per_block: list[list[Cand]]) -> None:
         cues = {rel: sorted((str(w).lower() for w in words), key=len, reverse=True)
                 for rel, words in self.lex.rules.get("list_cues", {}).items()}
         text = self.doc.text
@@ -313,7 +326,7 @@ class _Extractor:
             while j < len(blocks) and not inline:
                 if j > i + 1 and "\n\n" in text[blocks[j - 1].end : blocks[j].start]:
                     break  # a blank line ends a list (one may stand between the lead-in and the first item)
-                item = self._item(blocks[j], per_block[j], sp_docs[j])
+                item = self._item(blocks[j], per_block[j])
                 if item is None:
                     break
                 items.append((item, blocks[j].start, blocks[j].end, j))
@@ -399,7 +412,7 @@ class _Extractor:
                     return relation
         return None
 
-    def _item(self, b: Block, cands: list[Cand], sp) -> Cand | None:
+    def _item(self, b: Block, cands: list[Cand]) -> Cand | None:
         """The organisation a list item names, or None when the line is not a list item."""
         line = self.doc.text[b.start : b.end]
         words = line.split()
@@ -468,6 +481,8 @@ class _Extractor:
                 continue
             found = False
             for t in self.lex.position_templates:
+                if not t.may_match(s.reduced):
+                    continue
                 for m in t.regex.finditer(s.reduced):
                     p, r, o = (_one(s, m.group(g)) for g in ("P", "R", "O"))
                     p = _as_person(p)
@@ -477,6 +492,8 @@ class _Extractor:
             if found:
                 continue
             for t in self.lex.bare_position_templates:
+                if not t.may_match(s.reduced):
+                    continue
                 for m in t.regex.finditer(s.reduced):
                     if t.relation == "affiliation":
                         p, o = _as_person(_one(s, m.group("P"))), _one(s, m.group("O"))
@@ -542,10 +559,9 @@ class _Extractor:
         return self._name_key(c.text, c.kind)
 
     def _name_key(self, name: str, kind: str) -> str:
-        k = normalise(name)
+        # "Kirkens Bymisjon i Norge" is "Kirkens Bymisjon Norge"
+        k = _in_country(tuple(self.lex.rules.get("countries", {}))).sub(r" \1", normalise(name))
         kind = "O" if kind == "C" else kind
-        for country in self.lex.rules.get("countries", {}):
-            k = re.sub(rf" i {country.lower()}$", f" {country.lower()}", k)
         entry = gazetteer().get(k)
         if entry is not None:
             return f"{'A' if entry.kind == 'Alliance' else kind}:gaz:{normalise(entry.name)}"

@@ -22,7 +22,8 @@ from spacy.matcher import PhraseMatcher
 from spacy.symbols import ORTH
 
 from alliances.graph.vocab import normalise
-from alliances.loaders.templates import Template, compile_template
+from alliances.loaders.templates import Template, TemplateIndex, compile_template
+from alliances.loaders.tokens import special_case_pieces
 
 DATA = Path(str(resources.files("alliances.loaders") / "data"))
 LANGUAGES = ("da", "nb", "sv")
@@ -141,6 +142,11 @@ class Lexicon:
     words: dict[str, frozenset[str]] = field(default_factory=dict)
     _matcher: PhraseMatcher | None = None
     _lower_matcher: PhraseMatcher | None = None
+    relation_index: TemplateIndex = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        # every relation template in rule order, indexed once: a sentence tries only those that may match it
+        self.relation_index = TemplateIndex([t for ts in self.templates.values() for t in ts])
 
     def set(self, key: str) -> frozenset[str]:
         """A rule list as a set of lower-cased strings (cached)."""
@@ -159,6 +165,19 @@ class Lexicon:
                     words.update(re.findall(r"[^\W\d_]{3,}", item.lower()))
             self.words["_vocabulary"] = frozenset(words)
         return self.words["_vocabulary"]
+
+    def phrase_starts(self, key: str) -> frozenset[str]:
+        """Every prefix of every phrase in a rule list (lower-cased, cached): whether a word can begin one."""
+        cache = f"_starts_{key}"
+        if cache not in self.words:
+            self.words[cache] = frozenset(p[:k] for p in self.set(key) for k in range(1, len(p) + 1))
+        return self.words[cache]
+
+    def special_case_pieces(self) -> frozenset[str]:
+        """Every substring of the tokenizer's special cases (cached): see `tokens.block_tokens`."""
+        if "_special_pieces" not in self.words:
+            self.words["_special_pieces"] = special_case_pieces(self.nlp)
+        return self.words["_special_pieces"]
 
     def matchers(self) -> tuple[PhraseMatcher, PhraseMatcher]:
         """PhraseMatchers over gazetteer forms: exact (ORTH) for all, case-insensitive for names of 2+ tokens.

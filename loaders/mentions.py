@@ -11,12 +11,12 @@ word in.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from dataclasses import dataclass, field
-
-from spacy.tokens import Doc as SpacyDoc
 
 from alliances.graph.vocab import normalise
 from alliances.loaders.lexicon import GazetteerEntry, Lexicon, gazetteer, given_names, places
+from alliances.loaders.tokens import Tokens
 
 QUOTES_OPEN = {'"', "”", "“", "«", "‘", "’", "„", "'"}
 QUOTES_CLOSE = {'"', "”", "“", "»", "’", "‘", "'"}
@@ -29,6 +29,7 @@ _AMOUNT = re.compile(
     r"(?P<cur>kr\.|kr\b|kroner|kronor|dkk|nok|sek|euro|eur\b|€|usd|dollars)",
     re.IGNORECASE,
 )
+_DIGIT = re.compile(r"\d")
 # "kr 50.000", "NOK 2 mill.", "SEK 500 000": the currency before the number, as grant lists write it
 _AMOUNT_PRE = re.compile(
     r"(?<![\w.])(?P<cur>kr\.?|nok|sek|dkk|eur|€)\s?(?P<num>\d{1,3}(?:[.\s]\s?\d{3})+(?:,\d+)?|\d+(?:,\d+)?)"
@@ -69,6 +70,14 @@ def is_acronym(text: str) -> bool:
     return 2 <= len(text) <= 8 and len(letters) >= 2 and all(c.isupper() for c in letters) and text[0].isalpha()
 
 
+def is_compound(word: str, suffixes: tuple[str, ...]) -> bool:
+    """`word` ends in one of `suffixes` with more than two letters before it ("Bikubenfonden", "regiondirektør").
+
+    One `str.endswith` over the whole tuple first: most words end in none, and that test runs in C.
+    """
+    return word.endswith(suffixes) and any(word.endswith(s) and len(word) > len(s) + 2 for s in suffixes)
+
+
 _CAMEL = re.compile(r"[a-zæøåäöü][A-ZÆØÅÄÖÜ]")
 
 
@@ -102,7 +111,9 @@ LOCAL_CURRENCY = {"da": "DKK", "nb": "NOK", "sv": "SEK"}
 def find_amounts(text: str, base: int, block: int, lang: str = "da") -> list[Cand]:
     """Money in the text: "2 mio. kr.", "3,5 millioner kroner", "500 000 kronor", "100 euro"; kroner in the
     language's own currency unless the text says which."""
-    out = []
+    out: list[Cand] = []
+    if _DIGIT.search(text) is None:
+        return out  # every amount has a digit; the amount patterns are slow to fail on every position
     matches = list(_AMOUNT.finditer(text))
     matches += [m for m in _AMOUNT_PRE.finditer(text) if not any(x.start() < m.end() and m.start() < x.end()
                                                                  for x in matches)]
@@ -140,13 +151,16 @@ class BlockScanner:
         self.not_names = {w.lower() for w in lex.rules.get("not_names", [])}
         self.function_words = lex.set("function_words")
         self.collective = lex.set("collective_anaphora")
+        self.collective_tuple = tuple(self.collective)
         self.connectors = lex.set("name_connectors")
         self.stops = lex.set("name_stops")
-        self.suffixes = sorted(lex.set("org_suffixes"), key=len, reverse=True)
+        self.suffixes = tuple(sorted(lex.set("org_suffixes"), key=len, reverse=True))
         self.org_words = lex.set("org_words")
         self.prefixes = lex.set("org_prefixes")
         self.cues = lex.set("alliance_cues")
         self.alliance_suffixes = lex.set("alliance_suffixes")
+        self.alliance_suffix_tuple = tuple(self.alliance_suffixes)
+        self.long_alliance_suffixes = tuple(s for s in self.alliance_suffixes if len(s) >= 5)
         self.descriptive = lex.set("descriptive_cues")
         self.preps = lex.set("alliance_preps")
         self.anaphora = lex.set("alliance_anaphora") | lex.set("grant_anaphora") | lex.set("publisher_pronouns")
@@ -161,18 +175,23 @@ class BlockScanner:
         self.vocabulary = lex.vocabulary()
         self.inner_preps = lex.set("alliance_preps") | {"i", "af", "av", "med", "mod", "mot", "för", "til", "till"}
         self.hard_stops = self.stops - self.inner_preps
+        self.common_or_inner = self.common | self.inner_preps
         self.copulas = lex.set("copulas")
         self.conj = lex.set("conjunctions")
-        self.role_suffixes = lex.set("role_suffixes")
+        self.list_seps = {","} | self.conj
+        self.role_suffixes = tuple(lex.set("role_suffixes"))
+        self.role_starts = lex.phrase_starts("roles")
         self.shared_heads = lex.set("shared_heads")
         self.national = lex.set("national_adjectives")
 
-    def scan(self, sp: SpacyDoc, base: int, block: int) -> list[Cand]:
-        toks = list(sp)
-        taken = [False] * len(toks)
+    def scan(self, tk: Tokens, base: int, block: int) -> list[Cand]:
+        """The mention candidates of one block, `base` its offset in the document, in token order."""
+        n_toks = len(tk)
+        taken = [False] * n_toks
         # the first word of a sentence, also after a dash or an opening quote
-        sent_starts = {next((t.i for t in s if t.is_alpha), s.start) for s in sp.sents}
-        sent_starts |= {t.i + 1 for t in sp if t.text in BREADCRUMBS}  # "Hjem › Om oss › Om nettverket"
+        alpha = tk.alpha
+        sent_starts = {next((i for i in range(s, e) if alpha[i]), s) for s, e in tk.sents}
+        sent_starts |= {i + 1 for i, w in enumerate(tk.words) if w in BREADCRUMBS}  # "Hjem › Om oss › Om nettverket"
         cands: list[Cand] = []
 
         def add(c: Cand) -> None:
@@ -181,165 +200,165 @@ class BlockScanner:
             c.block = block
             cands.append(c)
 
-        known = self._gazetteer(sp, base)
+        known = self._gazetteer(tk, base)
         in_known = {i for c in known for i in range(c.tok_start, c.tok_end)}
         for c in known:
             if not any(taken[c.tok_start : c.tok_end]):
-                self._extend_branch(sp, c, base)
-                self._extend_known(toks, sp, c, base, in_known | sent_starts)
-                self._association_of(sp, c, base)
+                self._extend_branch(tk, c, base)
+                self._extend_known(tk, c, base, in_known | sent_starts)
+                self._association_of(tk, c, base)
                 add(c)
-        for c in self._quoted(sp, base, taken):
+        for c in self._quoted(tk, base, taken):
             add(c)
         i = 0
-        while i < len(toks):
-            if taken[i] or not self._starts_name(toks, i):
+        words = tk.words
+        while i < n_toks:
+            first = words[i][:1]  # is_cap's first test, inline: most tokens fail it
+            if taken[i] or not (first.isupper() or first.isdigit()) or not self._starts_name(tk, i):
                 i += 1
                 continue
-            c = self._cap_run(sp, i, base, taken, sent_starts)
+            c = self._cap_run(tk, i, base, taken, sent_starts)
             if c is None:
                 i += 1
                 continue
             if c.kind in {"O", "C"}:
-                self._extend_branch(sp, c, base)
+                self._extend_branch(tk, c, base)
             add(c)
             i = c.tok_end
-        for c in self._descriptive(sp, base, taken):
+        for c in self._descriptive(tk, base, taken):
             # its bracketed acronym was found on its own before: "(NIA)" belongs to the name now
             cands[:] = [x for x in cands if not (c.tok_start <= x.tok_start and x.tok_end <= c.tok_end)]
             add(c)
-        for c in self._roles(sp, base, taken):
+        for c in self._roles(tk, base, taken):
             add(c)
-        self._persons_by_role(toks, cands)
-        self._shared_heads(toks, cands)
-        cands[:] = self._list_segments(sp, cands, base)
-        text = sp.text
-        for c in find_amounts(text, base, block, self.lex.lang):
-            span = sp.char_span(c.start - base, c.end - base, alignment_mode="expand")
-            if span is not None and not any(taken[span.start : span.end]):
-                c.tok_start, c.tok_end = span.start, span.end
+        self._persons_by_role(tk, cands)
+        self._shared_heads(tk, cands)
+        cands[:] = self._list_segments(tk, cands, base)
+        for c in find_amounts(tk.text, base, block, self.lex.lang):
+            span = tk.char_span(c.start - base, c.end - base)
+            if span is not None and not any(taken[span[0] : span[1]]):
+                c.tok_start, c.tok_end = span
                 add(c)
         return sorted(cands, key=lambda c: c.tok_start)
 
     # -- the finders ------------------------------------------------------------------------------------
 
-    def _gazetteer(self, sp: SpacyDoc, base: int) -> list[Cand]:
+    def _gazetteer(self, tk: Tokens, base: int) -> list[Cand]:
         exact, lower = self.lex.matchers()
-        hits = [(s, e) for _, s, e in exact(sp)]
-        hits += [(s, e) for _, s, e in lower(sp) if is_cap(sp[s].text)]
+        hits = tk.matches(exact)
+        hits += [(s, e) for s, e in tk.matches(lower) if is_cap(tk.words[s])]
         out: list[Cand] = []
         used: set[int] = set()
         gaz = gazetteer()
         for s, e in sorted(set(hits), key=lambda h: (-(h[1] - h[0]), h[0])):
             if used & set(range(s, e)):
                 continue
-            span = sp[s:e]
-            entry = gaz.get(normalise(span.text)) or gaz.get(normalise(_strip_genitive(span.text)))
+            text = tk.span_text(s, e)
+            entry = gaz.get(normalise(text)) or gaz.get(normalise(_strip_genitive(text)))
             if entry is None:
                 continue
             used |= set(range(s, e))
             kind = "A" if entry.kind == "Alliance" else "O"
-            c = Cand(kind, base + span.start_char, base + span.end_char, span.text, s, e, entry=entry,
+            c = Cand(kind, base + tk.start_char(s), base + tk.end_char(e), text, s, e, entry=entry,
                      licensed=True, org_type=entry.type if kind == "O" else "")
-            self._absorb_acronym(sp, c, base)
+            self._absorb_acronym(tk, c, base)
             out.append(c)
         return out
 
-    def _quoted(self, sp: SpacyDoc, base: int, taken: list[bool]) -> list[Cand]:
+    def _quoted(self, tk: Tokens, base: int, taken: list[bool]) -> list[Cand]:
         """A quoted capitalised phrase in a sentence that speaks of an alliance is an alliance name."""
         out = []
-        for sent in sp.sents:
-            words = {t.lower_ for t in sent}
-            if not words & self.cues:
+        words = tk.words
+        for start, end in tk.sents:
+            if self.cues.isdisjoint(tk.lowers[start:end]):
                 continue
-            toks = list(sent)
-            for j, t in enumerate(toks):
-                if t.text not in QUOTES_OPEN:
+            for j in range(start, end):
+                if words[j] not in QUOTES_OPEN:
                     continue
-                for k in range(j + 2, min(j + 12, len(toks))):
-                    if toks[k].text in QUOTES_CLOSE:
-                        inner = sent.doc[t.i + 1 : toks[k].i]
-                        if is_cap(inner.text) and not any(taken[inner.start : inner.end]) and len(inner) >= 1:
-                            out.append(Cand("A", base + inner.start_char, base + inner.end_char, inner.text,
-                                            inner.start, inner.end, quoted=True, licensed=True))
+                for k in range(j + 2, min(j + 12, end)):
+                    if words[k] in QUOTES_CLOSE:
+                        a, b = j + 1, k  # the tokens between the quotes
+                        inner = tk.span_text(a, b)
+                        if is_cap(inner) and not any(taken[a:b]):
+                            out.append(Cand("A", base + tk.start_char(a), base + tk.end_char(b), inner, a, b,
+                                            quoted=True, licensed=True))
                         break
         return out
 
-    def _starts_name(self, toks: list, i: int) -> bool:
-        t = toks[i].text
+    def _starts_name(self, tk: Tokens, i: int) -> bool:
+        t = tk.words[i]
         if not is_cap(t) or not any(c.isalpha() for c in t) or t.lower() in self.not_names:
             return False
-        if t.lower() in self.function_words and not (i + 1 < len(toks) and is_cap(toks[i + 1].text)):
+        if t.lower() in self.function_words and not (i + 1 < len(tk) and is_cap(tk.words[i + 1])):
             return False
         # "Formand i Hus Forbi", "Daglig leder i …": a role, found by the role finder
-        return not any(toks[i : i + n] and " ".join(x.lower_ for x in toks[i : i + n]) in self.roles for n in (1, 2, 3))
+        lowers = tk.lowers
+        return not any(" ".join(lowers[i : i + n]) in self.roles for n in (1, 2, 3))
 
-    def _cap_run(self, sp: SpacyDoc, i: int, base: int, taken: list[bool], sent_starts: set[int]) -> Cand | None:
-        toks = list(sp)
+    def _cap_run(self, tk: Tokens, i: int, base: int, taken: list[bool], sent_starts: set[int]) -> Cand | None:
         j = i + 1
-        while j < len(toks) and not taken[j]:
-            t = toks[j].text
-            if t in self.given and j + 1 < len(toks) and is_cap(toks[j + 1].text) and toks[i].text not in self.given:
+        while j < len(tk) and not taken[j]:
+            t = tk.words[j]
+            if t in self.given and j + 1 < len(tk) and is_cap(tk.words[j + 1]) and tk.words[i] not in self.given:
                 break  # "SOS-barnebyer Bente Lier": a person's name starts here
             if is_cap(t) and t.lower() not in self.not_names:
                 j += 1
-            elif (t.lower() in self.connectors or t in DASHES) and j + 1 < len(toks) and is_cap(toks[j + 1].text) \
-                    and not taken[j + 1] and toks[j + 1].text.lower() not in self.not_names:
-                if t in DASHES and not is_acronym(toks[j - 1].text):
+            elif (t.lower() in self.connectors or t in DASHES) and j + 1 < len(tk) and is_cap(tk.words[j + 1]) \
+                    and not taken[j + 1] and tk.words[j + 1].lower() not in self.not_names:
+                if t in DASHES and not is_acronym(tk.words[j - 1]):
                     break
                 j += 2
-            elif t in {"&", "'s"} and j + 1 < len(toks) and is_cap(toks[j + 1].text):
+            elif t in {"&", "'s"} and j + 1 < len(tk) and is_cap(tk.words[j + 1]):
                 j += 2
-            elif toks[j - 1].text.endswith("-") and t.lower() in self.conj and j + 1 < len(toks) \
-                    and toks[j + 1].is_alpha and toks[j + 1].text.islower():
+            elif tk.words[j - 1].endswith("-") and t.lower() in self.conj and j + 1 < len(tk) \
+                    and tk.alpha[j + 1] and tk.words[j + 1].islower():
                 j += 2  # "Bruker- og pårørendenettverket": two compounds that share their last part
             else:
                 break
         # "Rusfeltets hovedorganisasjon", "Kirkens bymisjon": a genitive name and the lower-case body it names
-        if j == i + 1 and j < len(toks) and toks[i].text.endswith("s") and toks[j].text.islower() \
-                and not taken[j] and self._org_head(toks[j].text):
+        if j == i + 1 and j < len(tk) and tk.words[i].endswith("s") and tk.words[j].islower() \
+                and not taken[j] and self._org_head(tk.words[j]):
             j += 1
         # a sentence-initial word that the text also writes in lower case, or that the rules use as a word
         # ("Sekretariatet ligger hos …"), is a common word, not a name — unless a name continues through it
         # ("Alliancen mod Hjemløshed")
-        while i < j and i in sent_starts and (toks[i].lower_ in self.common or toks[i].lower_ in self.vocabulary) \
-                and not is_acronym(toks[i].text) and not (i + 1 < j and toks[i].lower_ in self.name_heads):
+        while i < j and i in sent_starts and (tk.lowers[i] in self.common or tk.lowers[i] in self.vocabulary) \
+                and not is_acronym(tk.words[i]) and not (i + 1 < j and tk.lowers[i] in self.name_heads):
             i += 1
-            while i < j and (toks[i].text.lower() in self.connectors or not is_cap(toks[i].text)):
+            while i < j and (tk.words[i].lower() in self.connectors or not is_cap(tk.words[i])):
                 i += 1
         if i >= j:
             return None
-        words = [t.text for t in toks[i:j]]
+        words = tk.words[i:j]
         lows = [w.lower() for w in words]
         # name heads that may continue in lower case ("Riksförbundet för social och mental hälsa")
-        if lows[0] in self.prefixes and j - i == 1 and j + 1 < len(toks) and toks[j].lower_ in self.connectors:
+        if lows[0] in self.prefixes and j - i == 1 and j + 1 < len(tk) and tk.lowers[j] in self.connectors:
             k = j + 1
-            while k < len(toks) and k - j <= 5 and toks[k].is_alpha and toks[k].text.islower() \
-                    and toks[k].lower_ not in self.stops:
+            while k < len(tk) and k - j <= 5 and tk.alpha[k] and tk.words[k].islower() \
+                    and tk.lowers[k] not in self.stops:
                 k += 1
             if k > j + 1:
                 j = k
-                words = [t.text for t in toks[i:j]]
+                words = tk.words[i:j]
                 lows = [w.lower() for w in words]
         # "Hjem til Alle alliancen", "Nasjonalt partnerskap": a lower-case alliance word right after the name
         # belongs to it (not after a common word: "Om nettverket" is a heading)
-        if j < len(toks) and toks[j].lower_ in self.alliance_suffixes and not taken[j] \
-                and not (j - i == 1 and lows[0] in self.common | self.inner_preps and lows[0] not in self.national):
+        if j < len(tk) and tk.lowers[j] in self.alliance_suffixes and not taken[j] \
+                and not (j - i == 1 and lows[0] in self.common_or_inner and lows[0] not in self.national):
             j += 1
             # "Boligsosialt nettverk Innlandet": a place or region may follow the alliance word
-            while j < len(toks) and j - i <= 5 and not taken[j] and is_cap(toks[j].text) and toks[j].is_alpha \
-                    and toks[j].lower_ not in self.not_names and toks[j].text not in self.given:
+            while j < len(tk) and j - i <= 5 and not taken[j] and is_cap(tk.words[j]) and tk.alpha[j] \
+                    and tk.lowers[j] not in self.not_names and tk.words[j] not in self.given:
                 j += 1
-            words = [t.text for t in toks[i:j]]
+            words = tk.words[i:j]
             lows = [w.lower() for w in words]
         # "Nasjonalt partnerskap for barnefamilier med lav inntekt", "Nätverket Tryggare boende": an alliance name
         # headed by its cue word continues in lower case
         if lows[0] in self.cues or (len(lows) == 2 and lows[1] in self.cues and lows[0] in self.national) or (
-                lows[-1] in self.anaphora or any(lows[-1].endswith(a) for a in self.collective)):
-            j = self._continue_lower(toks, j, taken, multi=len(words) >= 2 and lows[-1] not in self.cues)
-            words = [t.text for t in toks[i:j]]
+                lows[-1] in self.anaphora or lows[-1].endswith(self.collective_tuple)):
+            j = self._continue_lower(tk, j, taken, multi=len(words) >= 2 and lows[-1] not in self.cues)
+            words = tk.words[i:j]
             lows = [w.lower() for w in words]
-        span = sp[i:j]
         if len(lows) == 1 and (lows[0] in self.cues or lows[0] in self.anaphora or lows[0] in self.not_names
                                or (lows[0][-1:] == "s" and lows[0][:-1] in self.anaphora)
                                or lows[0] in self.stops or lows[0] in self.inner_preps):
@@ -347,85 +366,85 @@ class BlockScanner:
         kind = self._classify(words, lows)
         if kind is None:
             return None
-        if kind == "C" and i > 0 and toks[i - 1].lower_ in self.cues and (len(words) >= 2 or has_inner_capital(words[0])):
+        if kind == "C" and i > 0 and tk.lowers[i - 1] in self.cues and (len(words) >= 2 or has_inner_capital(words[0])):
             kind = "A"  # "i projektet Gode Naboer", "netværket Sammen om Boliger"
-        c = Cand(kind, base + span.start_char, base + span.end_char, span.text, i, j)
+        text = tk.span_text(i, j)
+        c = Cand(kind, base + tk.start_char(i), base + tk.end_char(j), text, i, j)
         c.licensed = kind in {"O", "A", "P"}
         if kind == "O":
             c.org_type = org_type_of(words, self.lex)
-        if is_acronym(words[0]) and len(words) > 2 and toks[i + 1].text in DASHES:
-            c.names = [span.text, words[0], sp[i + 2 : j].text]
+        if is_acronym(words[0]) and len(words) > 2 and tk.words[i + 1] in DASHES:
+            c.names = [text, words[0], tk.span_text(i + 2, j)]
         if kind != "P":  # after a person, a bracket names where they come from: "Robert Isaksen (KS)"
-            self._absorb_acronym(sp, c, base)
+            self._absorb_acronym(tk, c, base)
         return c
 
-    def _continue_lower(self, toks: list, j: int, taken: list[bool], multi: bool) -> int:
+    def _continue_lower(self, tk: Tokens, j: int, taken: list[bool], multi: bool) -> int:
         """Extend a name through a lower-case phrase that a preposition opens ("… for barnefamilier med lav
         inntekt"), or by one lower-case word that ends the clause ("Nätverket Tryggare boende är …")."""
         k = j
-        if k + 1 < len(toks) and toks[k].lower_ in self.inner_preps and toks[k + 1].text.islower():
+        if k + 1 < len(tk) and tk.lowers[k] in self.inner_preps and tk.words[k + 1].islower():
             k += 1
-            while k < len(toks) and k - j < 8 and not taken[k] and toks[k].is_alpha and toks[k].text.islower() \
-                    and toks[k].lower_ not in self.hard_stops:
+            while k < len(tk) and k - j < 8 and not taken[k] and tk.alpha[k] and tk.words[k].islower() \
+                    and tk.lowers[k] not in self.hard_stops:
                 k += 1
-            while k > j and toks[k - 1].lower_ in self.inner_preps:
+            while k > j and tk.lowers[k - 1] in self.inner_preps:
                 k -= 1
             return k if k > j + 1 else j
-        if multi and k < len(toks) and toks[k].is_alpha and toks[k].text.islower() and not taken[k] \
-                and toks[k].lower_ not in self.hard_stops | self.inner_preps \
-                and (k + 1 == len(toks) or not toks[k + 1].is_alpha or toks[k + 1].lower_ in self.copulas):
+        if multi and k < len(tk) and tk.alpha[k] and tk.words[k].islower() and not taken[k] \
+                and tk.lowers[k] not in self.hard_stops | self.inner_preps \
+                and (k + 1 == len(tk) or not tk.alpha[k + 1] or tk.lowers[k + 1] in self.copulas):
             return k + 1
         return j
 
-    def _extend_branch(self, sp: SpacyDoc, c: Cand, base: int) -> None:
+    def _extend_branch(self, tk: Tokens, c: Cand, base: int) -> None:
         """"Red Barnet Danmark", "Røde Kors i Norge": a country after a name makes it a national branch,
         a distinct organisation (part of the one named without the country)."""
         e = c.tok_end
-        if e < len(sp) and sp[e].text in self.countries:
+        if e < len(tk) and tk.words[e] in self.countries:
             n = 1
-        elif e + 1 < len(sp) and sp[e].lower_ == "i" and (sp[e + 1].text in self.countries or (
-                c.entry is not None and is_cap(sp[e + 1].text) and sp[e + 1].is_alpha
-                and (e + 2 >= len(sp) or not is_cap(sp[e + 2].text)))):
+        elif e + 1 < len(tk) and tk.lowers[e] == "i" and (tk.words[e + 1] in self.countries or (
+                c.entry is not None and is_cap(tk.words[e + 1]) and tk.alpha[e + 1]
+                and (e + 2 >= len(tk) or not is_cap(tk.words[e + 2])))):
             n = 2  # "Røde Kors i Norge", "Kirkens Bymisjon i Kristiansand": a national or local branch
         else:
             return
         if c.text.split()[-1] in self.countries:
             return
-        span = sp[c.tok_start : e + n]
-        c.tok_end, c.end, c.text = e + n, base + span.end_char, span.text
+        c.tok_end, c.end, c.text = e + n, base + tk.end_char(e + n), tk.span_text(c.tok_start, e + n)
         c.entry, c.names, c.kind, c.licensed = None, [], "O", True
 
-    def _extend_known(self, toks: list, sp: SpacyDoc, c: Cand, base: int, stops: set[int]) -> None:
+    def _extend_known(self, tk: Tokens, c: Cand, base: int, stops: set[int]) -> None:
         """"NHO Service og Handel", "Den Sociale Kapitalfond Effekt", "NAV Oslo": capitalised words right after a
         known name make a longer name — another organisation (a town makes it a local branch, see extract)."""
         e = c.tok_end
-        if c.entry is None or c.kind != "O" or e >= len(toks) or e in stops:
+        n = len(tk)
+        if c.entry is None or c.kind != "O" or e >= n or e in stops:
             return
+        words, lowers = tk.words, tk.lowers
         k = e
-        while k < len(toks) and k not in stops and is_cap(toks[k].text) and toks[k].is_alpha \
-                and toks[k].lower_ not in self.not_names and toks[k].lower_ not in self.function_words \
-                and toks[k].text not in self.countries and not (toks[k].text in self.given and k + 1 < len(toks)
-                                                                 and is_cap(toks[k + 1].text)):
+        while k < n and k not in stops and is_cap(words[k]) and tk.alpha[k] \
+                and lowers[k] not in self.not_names and lowers[k] not in self.function_words \
+                and words[k] not in self.countries and not (words[k] in self.given and k + 1 < n
+                                                            and is_cap(words[k + 1])):
             k += 1
-            if k + 1 < len(toks) and toks[k].lower_ in self.connectors and is_cap(toks[k + 1].text) \
-                    and k + 1 not in stops:
+            if k + 1 < n and lowers[k] in self.connectors and is_cap(words[k + 1]) and k + 1 not in stops:
                 k += 1
-        while k > e and toks[k - 1].lower_ in self.connectors:
+        while k > e and lowers[k - 1] in self.connectors:
             k -= 1
         if k == e or k - e > 4:
             return
-        span = sp[c.tok_start : k]
-        c.tok_end, c.end, c.text = k, base + span.end_char, span.text
+        text = tk.span_text(c.tok_start, k)
+        c.tok_end, c.end, c.text = k, base + tk.end_char(k), text
         c.entry, c.names, c.licensed = None, [], True
-        c.org_type = c.org_type if k - e == 1 and toks[e].text in places() else org_type_of(span.text.split(), self.lex)
-        self._absorb_acronym(sp, c, base)
+        c.org_type = c.org_type if k - e == 1 and words[e] in places() else org_type_of(text.split(), self.lex)
+        self._absorb_acronym(tk, c, base)
 
-    def _association_of(self, sp: SpacyDoc, c: Cand, base: int) -> None:
+    def _association_of(self, tk: Tokens, c: Cand, base: int) -> None:
         """"Foreningen Hjem til Alle": an organisation word before an alliance's name names the body that runs it."""
         s = c.tok_start
-        if c.kind == "A" and s > 0 and sp[s - 1].lower_ in self.prefixes and is_cap(sp[s - 1].text):
-            span = sp[s - 1 : c.tok_end]
-            c.tok_start, c.start, c.text = s - 1, base + span.start_char, span.text
+        if c.kind == "A" and s > 0 and tk.lowers[s - 1] in self.prefixes and is_cap(tk.words[s - 1]):
+            c.tok_start, c.start, c.text = s - 1, base + tk.start_char(s - 1), tk.span_text(s - 1, c.tok_end)
             c.kind, c.entry, c.names, c.org_type = "O", None, [], "NGO"
 
     def _classify(self, words: list[str], lows: list[str]) -> str | None:
@@ -437,11 +456,11 @@ class BlockScanner:
             return "A"
         head = lows[-2] if len(lows) >= 2 and words[-1] in self.countries else lows[-1]  # "Fattignettverket Norge"
         # "Bruker- og pårørendenettverket i rusfeltet": the head is the last word before a lower-case tail
-        tail = next((w for w in lows[1:] if any(w.endswith(a) for a in self.collective)), None)
+        tail = next((w for w in lows[1:] if w.endswith(self.collective_tuple)), None)
         if tail is not None and all(w.islower() for w in words[lows.index(tail):]):
             head = tail
-        ends_as_alliance = any(head.endswith(s) for s in self.alliance_suffixes if len(s) >= 5)
-        compound = any(head.endswith(s) and len(head) > len(s) + 2 for s in self.alliance_suffixes)
+        ends_as_alliance = head.endswith(self.long_alliance_suffixes)
+        compound = is_compound(head, self.alliance_suffix_tuple)
         if ends_as_alliance and (len(words) >= 2 or compound):
             return "A"  # "Hjem til Alle alliancen", "Hjemløsealliancen"
         if len(words) >= 3 and lows[1] in self.connectors and any(
@@ -458,35 +477,34 @@ class BlockScanner:
 
     def _org_head(self, word: str) -> bool:
         """A word that ends like an organisation ("Bikubenfonden", "Socialministeriet"), not the bare suffix."""
-        low = word.lower()
-        return any(low.endswith(s) and len(low) > len(s) + 2 for s in self.suffixes)
+        return is_compound(word.lower(), self.suffixes)
 
-    def _absorb_acronym(self, sp: SpacyDoc, c: Cand, base: int) -> None:
+    def _absorb_acronym(self, tk: Tokens, c: Cand, base: int) -> None:
         """A bracket right after a name belongs to it: "Landsforeningen af VæreSteder (LVS)" (an acronym, another
         name), "ASI Trøndelag (Arena for Sosial Inkludering)" (the expansion), "Fattighuset (Oslo)" (a place)."""
         e = c.tok_end
-        if e >= len(sp) or sp[e].text != "(":
+        if e >= len(tk) or tk.words[e] != "(":
             return
-        close = next((k for k in range(e + 1, min(e + 9, len(sp))) if sp[k].text == ")"), None)
+        close = next((k for k in range(e + 1, min(e + 9, len(tk))) if tk.words[k] == ")"), None)
         if close is None or close == e + 1:
             return
-        inner = sp[e + 1 : close]
-        if not is_cap(inner.text) or any(t.text in {",", ";", ":"} for t in inner):
+        inner = tk.span_text(e + 1, close)
+        if not is_cap(inner) or any(w in {",", ";", ":"} for w in tk.words[e + 1 : close]):
             return
-        if is_acronym(inner.text) or len(inner) > 1:
-            c.names = [*(c.names or [c.text]), inner.text]
+        if is_acronym(inner) or close - (e + 1) > 1:
+            c.names = [*(c.names or [c.text]), inner]
         c.tok_end = close + 1
-        c.end = base + sp[close].idx + 1
+        c.end = base + tk.idx[close] + 1
 
-    def _shared_heads(self, toks: list, cands: list[Cand]) -> None:
+    def _shared_heads(self, tk: Tokens, cands: list[Cand]) -> None:
         """"Odense og Aalborg Kommune" is two municipalities: a bare name coordinated with "Y Kommune" shares its head;
         "Asker, Bergen og Drammen kommuner" and "kommunerne Asker, Bergen og Drammen" are lists of municipalities."""
         by_start = {c.tok_start: c for c in cands}
-        self._plural_head_lists(toks, cands, by_start)
+        self._plural_head_lists(tk, cands, by_start)
         for c in cands:
-            if c.kind != "C" or c.tok_end - c.tok_start != 1 or c.tok_end + 1 >= len(toks):
+            if c.kind != "C" or c.tok_end - c.tok_start != 1 or c.tok_end + 1 >= len(tk):
                 continue
-            if toks[c.tok_end].lower_ not in self.conj:
+            if tk.lowers[c.tok_end] not in self.conj:
                 continue
             nxt = by_start.get(c.tok_end + 1)
             if nxt is None or nxt.kind != "O" or len(nxt.text.split()) < 2:
@@ -496,21 +514,21 @@ class BlockScanner:
                 c.kind, c.licensed, c.org_type = "O", True, nxt.org_type
                 c.names = [f"{c.text} {head}"]
 
-    def _plural_head_lists(self, toks: list, cands: list[Cand], by_start: dict[int, Cand]) -> None:
+    def _plural_head_lists(self, tk: Tokens, cands: list[Cand], by_start: dict[int, Cand]) -> None:
         singular = self.lex.rules.get("plural_heads", {})
-        for i, t in enumerate(toks):
-            head = singular.get(t.lower_)
+        for i, low in enumerate(tk.lowers):
+            head = singular.get(low)
             if not head:
                 continue
             # the list before the head ("Asker, Bergen og Drammen kommuner") or after it ("kommunerne Asker, …")
             for direction in (-1, 1):
                 k, items = i + direction, []
-                while 0 <= k < len(toks):
+                while 0 <= k < len(tk):
                     c = by_start.get(k) if direction == 1 else next((x for x in cands if x.tok_end == k + 1), None)
                     if c is not None and c.kind in {"C", "O"} and c.tok_end - c.tok_start <= 2:
                         items.append(c)
                         k = (c.tok_end if direction == 1 else c.tok_start - 1)
-                    elif toks[k].text == "," or toks[k].lower_ in self.conj:
+                    elif tk.words[k] == "," or tk.lowers[k] in self.conj:
                         k += direction
                     else:
                         break
@@ -520,32 +538,31 @@ class BlockScanner:
                             c.kind, c.licensed, c.org_type = "O", True, "Municipality"
                             c.names = [c.text, f"{c.text} {head}"]
 
-    def _list_segments(self, sp: SpacyDoc, cands: list[Cand], base: int) -> list[Cand]:
+    def _list_segments(self, tk: Tokens, cands: list[Cand], base: int) -> list[Cand]:
         """"Deltog gjorde ABF Malmö, Cykling utan ålder, Islamic center och Svenska kyrkan": in a list of three or
         more short capitalised items, each item is one name, lower-case words and all."""
-        toks = list(sp)
-        seps = {","} | self.conj
-        for sent in sp.sents:
-            bounds, start = [], sent.start
-            for k in range(sent.start, sent.end + 1):
-                if k == sent.end or toks[k].lower_ in seps or toks[k].text in {":", ";", "."}:
+        words, lowers = tk.words, tk.lowers
+        seps = self.list_seps
+        for s_start, s_end in tk.sents:
+            bounds, start = [], s_start
+            for k in range(s_start, s_end + 1):
+                if k == s_end or lowers[k] in seps or words[k] in {":", ";", "."}:
                     bounds.append((start, k))
                     start = k + 1
             run: list[tuple[int, int]] = []
             for a, b in bounds + [(0, 0)]:
-                seg = toks[a:b] if b > a else []
-                ok = 1 <= len(seg) <= 5 and is_cap(seg[0].text) and all(
-                    any(ch.isalpha() for ch in t.text) or t.text in DASHES for t in seg) \
-                    and not any(t.lower_ in self.hard_stops for t in seg)
+                ok = 1 <= b - a <= 5 and is_cap(words[a]) and all(
+                    any(ch.isalpha() for ch in w) or w in DASHES for w in words[a:b]) \
+                    and not any(w in self.hard_stops for w in lowers[a:b])
                 if ok:
                     run.append((a, b))
                     continue
                 if len(run) >= 3:
-                    cands = self._merge_segments(sp, cands, run, base)
+                    cands = self._merge_segments(tk, cands, run, base)
                 run = []
         return cands
 
-    def _merge_segments(self, sp: SpacyDoc, cands: list[Cand], run: list[tuple[int, int]], base: int) -> list[Cand]:
+    def _merge_segments(self, tk: Tokens, cands: list[Cand], run: list[tuple[int, int]], base: int) -> list[Cand]:
         for a, b in run:
             inside = [c for c in cands if a <= c.tok_start and c.tok_end <= b]
             crossing = [c for c in cands if c.tok_start < b and c.tok_end > a and c not in inside]
@@ -555,16 +572,16 @@ class BlockScanner:
                 continue  # "Deltog gjorde ABF Malmö": the item must start with a name
             if len(inside) == 1 and (inside[0].tok_start, inside[0].tok_end) == (a, b):
                 continue
-            span = sp[a:b]
-            merged = Cand("C", base + span.start_char, base + span.end_char, span.text, a, b, block=inside[0].block
+            text = tk.span_text(a, b)
+            merged = Cand("C", base + tk.start_char(a), base + tk.end_char(b), text, a, b, block=inside[0].block
                           if inside else 0)
             if inside and any(c.licensed for c in inside):
                 merged.kind, merged.licensed = "O", True
-                merged.org_type = org_type_of(span.text.split(), self.lex)
+                merged.org_type = org_type_of(text.split(), self.lex)
             cands = [c for c in cands if c not in inside] + [merged]
         return sorted(cands, key=lambda c: c.tok_start)
 
-    def _persons_by_role(self, toks: list, cands: list[Cand]) -> None:
+    def _persons_by_role(self, tk: Tokens, cands: list[Cand]) -> None:
         """"Cliff Kaltoft, sekretariatsleder i …", "socialminister Astrid Krag": a short capitalised run right next
         to a role word is a person, even when the given name is not in the name list."""
         roles_at = {c.tok_start for c in cands if c.kind == "R"} | {c.tok_end for c in cands if c.kind == "R"}
@@ -572,38 +589,37 @@ class BlockScanner:
         for c in cands:
             if c.kind != "C" or not 2 <= c.tok_end - c.tok_start <= 4:
                 continue
-            words = [t.text for t in toks[c.tok_start : c.tok_end]]
+            words = tk.words[c.tok_start : c.tok_end]
             if not all(w[:1].isupper() and (w[1:].islower() or w.endswith(".")) for w in words if w not in DASHES):
                 continue
-            after = c.tok_end + (1 if c.tok_end < len(toks) and toks[c.tok_end].text == "," else 0)
+            after = c.tok_end + (1 if c.tok_end < len(tk) and tk.words[c.tok_end] == "," else 0)
             if after in roles_at or c.tok_start in role_ends:
                 c.kind, c.licensed = "P", True
 
-    def _descriptive(self, sp: SpacyDoc, base: int, taken: list[bool]) -> list[Cand]:
+    def _descriptive(self, tk: Tokens, base: int, taken: list[bool]) -> list[Cand]:
         """"partnerskabet for udsatte voksne": a singular alliance word, a preposition and a short lower-case phrase."""
         out = []
-        toks = list(sp)
-        for i, t in enumerate(toks):
-            if taken[i] or t.lower_ not in self.descriptive or i + 2 >= len(toks) or toks[i + 1].lower_ not in self.preps:
+        sent_firsts = [s for s, _ in tk.sents]
+        for i, low in enumerate(tk.lowers):
+            if taken[i] or low not in self.descriptive or i + 2 >= len(tk) or tk.lowers[i + 1] not in self.preps:
                 continue
             k = i + 2
-            while k < len(toks) and k - i <= 8 and not taken[k] and toks[k].is_alpha and toks[k].text.islower() \
-                    and (toks[k].lower_ not in self.hard_stops or toks[k].lower_ in {"og", "och"}):
-                if toks[k].lower_ in {"og", "och"} and k + 1 < len(toks) and (
-                        toks[k + 1].lower_ in self.inner_preps or toks[k + 1].lower_ in self.descriptive):
+            while k < len(tk) and k - i <= 8 and not taken[k] and tk.alpha[k] and tk.words[k].islower() \
+                    and (tk.lowers[k] not in self.hard_stops or tk.lowers[k] in {"og", "och"}):
+                if tk.lowers[k] in {"og", "och"} and k + 1 < len(tk) and (
+                        tk.lowers[k + 1] in self.inner_preps or tk.lowers[k + 1] in self.descriptive):
                     break  # "… for udsatte voksne og i netværket …": a second phrase, not this name
                 k += 1
-            while k > i + 2 and (toks[k - 1].lower_ in self.stops or toks[k - 1].lower_ in self.inner_preps):
+            while k > i + 2 and (tk.lowers[k - 1] in self.stops or tk.lowers[k - 1] in self.inner_preps):
                 k -= 1
             if k <= i + 2:
                 continue
-            span = sp[i:k]
-            c = Cand("A", base + span.start_char, base + span.end_char, span.text, i, k, descriptive=True)
+            c = Cand("A", base + tk.start_char(i), base + tk.end_char(k), tk.span_text(i, k), i, k, descriptive=True)
             # "Nettverket for inkludering i arbeidslivet (NIA)", or alone on a title line: a proper name
-            self._absorb_acronym(sp, c, base)
-            sent = t.sent
-            alone = i == sent.start and all(not x.is_alpha for x in toks[k : sent.end])  # a heading or caption
-            if is_cap(t.text) and (c.names or alone):
+            self._absorb_acronym(tk, c, base)
+            s_start, s_end = tk.sents[bisect_right(sent_firsts, i) - 1]
+            alone = i == s_start and not any(tk.alpha[k:s_end])  # a heading or caption
+            if is_cap(tk.words[i]) and (c.names or alone):
                 c.descriptive, c.licensed = False, True
             out.append(c)
             for x in range(i, c.tok_end):
@@ -612,28 +628,40 @@ class BlockScanner:
 
     def _role_compound(self, word: str) -> bool:
         """"regiondirektør", "socialborgmester", "nettverkskoordinator": a compound ending in a role word."""
-        return any(word.endswith(s) and len(word) > len(s) + 2 for s in self.role_suffixes)
+        return is_compound(word, self.role_suffixes)
 
-    def _roles(self, sp: SpacyDoc, base: int, taken: list[bool]) -> list[Cand]:
+    def _role_length(self, tk: Tokens, i: int) -> int:
+        """How many tokens from token i a role word takes (the longest of 4 to 1), or 0 when none starts there.
+
+        A phrase of several tokens is built only when the first token begins some role ("adm." of "adm. direktør"):
+        lower-casing the phrase lower-cases its first token alike, unless a Greek capital sigma there reads
+        differently at the end of a word.
+        """
+        low = tk.lowers[i]
+        if low in self.role_starts or "Σ" in tk.words[i]:
+            for n in (4, 3, 2):
+                if i + n <= len(tk) and tk.span_text(i, i + n).lower() in self.roles:
+                    return n
+        return 1 if low in self.roles or self._role_compound(low) else 0
+
+    def _roles(self, tk: Tokens, base: int, taken: list[bool]) -> list[Cand]:
         out = []
-        toks = list(sp)
         i = 0
-        while i < len(toks):
-            if taken[i]:
-                i += 1
+        n_toks = len(tk)
+        lowers, words = tk.lowers, tk.words
+        while i < n_toks:
+            low = lowers[i]
+            if taken[i] or (low not in self.role_starts and not low.endswith(self.role_suffixes)
+                            and "Σ" not in words[i]):
+                i += 1  # no role starts here (the quick test of `_role_length`, inline as it runs on every token)
                 continue
-            best = 0
-            for n in (4, 3, 2, 1):
-                phrase = sp[i : i + n].text.lower() if i + n <= len(toks) else ""
-                if phrase and (phrase in self.roles or (n == 1 and self._role_compound(phrase))):
-                    best = n
-                    break
+            best = self._role_length(tk, i)
             if best and not any(taken[i : i + best]):
                 s = i
-                while s > 0 and toks[s - 1].lower_ in self.role_mods and not taken[s - 1]:
+                while s > 0 and tk.lowers[s - 1] in self.role_mods and not taken[s - 1]:
                     s -= 1
-                span = sp[s : i + best]
-                out.append(Cand("R", base + span.start_char, base + span.end_char, sp[i : i + best].text, s, i + best))
+                e = i + best
+                out.append(Cand("R", base + tk.start_char(s), base + tk.end_char(e), tk.span_text(i, e), s, e))
                 i += best
             else:
                 i += 1
