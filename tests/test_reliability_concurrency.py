@@ -106,9 +106,46 @@ def test_reliability_readers_never_see_half_a_document(scene: Scene) -> None:  #
     assert scene.check(path)[0] == len(scene.order)
 
 
-@pytest.mark.skip(reason="place for `alliances serve` while an ingest writes: the serve helper fills this in "
-                         "(tests/test_server*.py own the endpoint); assert that every answer is whole documents")
-def test_reliability_serve_answers_from_whole_documents_while_ingest_writes() -> None:
-    """Start `alliances serve` on the scene's store, run `start_ingest` on it, and query the endpoint in a loop:
-    each answer must count whole documents (old or new per source, a multiple of BATCH new ones), as
-    `test_reliability_readers_never_see_half_a_document` does for direct readers."""
+@pytest.mark.slow
+def test_reliability_serve_answers_from_whole_documents_while_ingest_writes(scene: Scene) -> None:  # noqa: F811
+    """`alliances serve` answers while `alliances ingest` replaces 20 documents and adds 5, three per transaction:
+    every answer counts whole documents, old or new per source, and whole transactions."""
+    import httpx
+    import pyoxigraph as ox
+    from test_reliability_crash import DOC_PREFIX, PROV_TIME
+    from test_server import load_bench
+
+    path = scene.fresh_store("serve")
+    query = (f"SELECT ?s ?p ?o ?g WHERE {{ GRAPH ?g {{ ?s ?p ?o }} "
+             f"FILTER(STRSTARTS(STR(?g), \"{DOC_PREFIX}\") && ?p != <{PROV_TIME.value}>) }}")
+    answers = 0
+    with load_bench().serve_process(path, "--workers", "1", "--max-rows", "1000000", "--timeout", "30") as running, \
+            httpx.Client(base_url=running.url, timeout=60) as http:
+        writer = start_ingest(path, scene.corpus)
+        try:
+            while True:
+                done = writer.poll() is not None
+                response = http.post("sparql", content=query.encode("utf-8"),
+                                     headers={"Content-Type": "application/sparql-query",
+                                              "Accept": "application/sparql-results+json"})
+                assert response.status_code == 200, response.text
+                rows = ox.parse_query_results(response.content, ox.QueryResultsFormat.JSON)
+                graphs: dict[str, set[str]] = {}
+                for r in rows:  # type: ignore[union-attr]
+                    quad = ox.Quad(r["s"], r["p"], r["o"], r["g"])
+                    graphs.setdefault(r["g"].value[len(DOC_PREFIX):], set()).add(str(quad))
+                answers += 1
+                new = 0
+                for doc, quads in graphs.items():
+                    graph = frozenset(quads)
+                    assert graph == scene.old.get(doc) or graph == scene.new.get(doc), f"serve saw {doc} half written"
+                    new += doc in scene.new
+                assert new % BATCH == 0 or new == len(scene.order), f"serve saw {new} new documents: half a batch"
+                if done:
+                    break
+            assert writer.returncode == 0, writer.stderr.read() if writer.stderr else ""
+        finally:
+            if writer.poll() is None:
+                writer.kill()
+                writer.wait()
+    assert answers >= 2
