@@ -58,15 +58,15 @@ from alliances.graph.store import (
     SparqlResult,
     StoreError,
     UnknownDocument,
+    _added_facts,
     _check_syntax,
     _doc_node,
+    _entity_changes,
     _entity_state,
     _entity_triples,
     _Facts,
     _is_doc_graph,
-    _is_entity,
     _kind,
-    _merge_state,
     _refuse,
     _render_update,
     _Shape,
@@ -450,32 +450,10 @@ class RemoteStore:
                 dropped_facts[(_text(row["e"]), predicate, row["o"])] += 1
         recompute = {iri for iri, _, _ in dropped_facts}
 
-        # what the new quads say about entities
-        added: dict[str, _Facts] = {}
-        for q in inserts:
-            if _is_doc_graph(q.graph_name) and q.predicate in _FACT_PREDICATES and _is_entity(q.subject):
-                added.setdefault(_text(q.subject), _Facts()).add(q.predicate, q.object)
-
+        added = _added_facts(inserts)
         remaining = self._document_facts(recompute, minus=dropped_facts)
         current = self._entity_graph_triples(recompute | set(added))
-        deletes: list[ox.Quad] = []
-        entity_inserts: list[ox.Quad] = []
-        for iri in sorted(recompute | set(added)):
-            old = current.get(iri, set())
-            if iri in recompute:
-                facts = remaining.get(iri) or _Facts()
-                new_facts = added.get(iri)
-                if new_facts:
-                    facts.types |= new_facts.types
-                    facts.labels |= new_facts.labels
-                    facts.generated |= new_facts.generated
-                types, pref, keys = _entity_state(facts)
-            else:
-                types, pref, keys = _merge_state(old, added[iri])
-            new = _entity_triples(iri, types, pref, keys)
-            managed_old = {t for t in old if t.predicate in _MANAGED} if types else old
-            deletes.extend(ox.Quad(t.subject, t.predicate, t.object, ENTITIES) for t in managed_old - new)
-            entity_inserts.extend(ox.Quad(t.subject, t.predicate, t.object, ENTITIES) for t in new - old)
+        deletes, entity_inserts = _entity_changes(recompute, added, remaining, current)
 
         update = _render_update(dropped, deletes, [*inserts, *entity_inserts])
         if update:

@@ -823,32 +823,10 @@ class Store:
                         dropped_facts[(_text(q.subject), predicate, q.object)] += 1
         recompute = {iri for iri, _, _ in dropped_facts}
 
-        # what the new quads say about entities
-        added: dict[str, _Facts] = {}
-        for q in names_from:
-            if q.predicate in _FACT_PREDICATES and _is_entity(q.subject) and _is_doc_graph(q.graph_name):
-                added.setdefault(_text(q.subject), _Facts()).add(q.predicate, q.object)
-
+        added = _added_facts(names_from)
         remaining = self._document_facts(recompute, minus=dropped_facts)
-        deletes: list[ox.Quad] = []
-        entity_inserts: list[ox.Quad] = []
-        for iri in sorted(recompute | set(added)):
-            old = self._entity_graph_triples(iri)
-            if iri in recompute:
-                facts = remaining.get(iri) or _Facts()
-                new_facts = added.get(iri)
-                if new_facts:
-                    facts.types |= new_facts.types
-                    facts.labels |= new_facts.labels
-                    facts.generated |= new_facts.generated
-                types, pref, keys = _entity_state(facts)
-            else:
-                types, pref, keys = _merge_state(old, added[iri])
-            new = _entity_triples(iri, types, pref, keys)
-            managed_old = {t for t in old if t.predicate in _MANAGED} if types else old
-            deletes.extend(ox.Quad(t.subject, t.predicate, t.object, ENTITIES) for t in managed_old - new)
-            entity_inserts.extend(ox.Quad(t.subject, t.predicate, t.object, ENTITIES) for t in new - old)
-
+        current = {iri: self._entity_graph_triples(iri) for iri in recompute | set(added)}
+        deletes, entity_inserts = _entity_changes(recompute, added, remaining, current)
         return _render_update(dropped, deletes, [*inserts, *entity_inserts])
 
     def _entity_graph_triples(self, iri: str) -> set[ox.Triple]:
@@ -1154,3 +1132,40 @@ def _merge_state(old: set[ox.Triple], facts: _Facts) -> tuple[set[str], str | No
     else:
         pref = _best(facts.generated | ({old_pref} if old_pref is not None else set()))
     return types, pref, keys
+
+
+def _added_facts(quads: Iterable[ox.Quad]) -> dict[str, _Facts]:
+    """What new document quads say about entities: their types and names."""
+    added: dict[str, _Facts] = {}
+    for q in quads:
+        if q.predicate in _FACT_PREDICATES and _is_entity(q.subject) and _is_doc_graph(q.graph_name):
+            added.setdefault(_text(q.subject), _Facts()).add(q.predicate, q.object)
+    return added
+
+
+def _entity_changes(
+    recompute: set[str], added: Mapping[str, _Facts], remaining: Mapping[str, _Facts],
+    current: Mapping[str, set[ox.Triple]],
+) -> tuple[list[ox.Quad], list[ox.Quad]]:
+    """(deletes, inserts) for the entities graph: entities a dropped document spoke of are recomputed from what
+    the remaining documents say (`remaining`) plus the new ones (`added`); others merge the new facts into their
+    current triples. Shared by the embedded and the remote store, so both keep the same entities graph."""
+    deletes: list[ox.Quad] = []
+    inserts: list[ox.Quad] = []
+    for iri in sorted(recompute | set(added)):
+        old = current.get(iri, set())
+        if iri in recompute:
+            facts = remaining.get(iri) or _Facts()
+            new_facts = added.get(iri)
+            if new_facts:
+                facts.types |= new_facts.types
+                facts.labels |= new_facts.labels
+                facts.generated |= new_facts.generated
+            types, pref, keys = _entity_state(facts)
+        else:
+            types, pref, keys = _merge_state(old, added[iri])
+        new = _entity_triples(iri, types, pref, keys)
+        managed_old = {t for t in old if t.predicate in _MANAGED} if types else old
+        deletes.extend(ox.Quad(t.subject, t.predicate, t.object, ENTITIES) for t in managed_old - new)
+        inserts.extend(ox.Quad(t.subject, t.predicate, t.object, ENTITIES) for t in new - old)
+    return deletes, inserts
