@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 from alliances.graph.vocab import normalise
 from alliances.loaders.assertions import Assertion, Extraction, Mention, Position
+from alliances.loaders.cues import CUE_CONFIDENCE, funding, is_funder_type, listed_members
 from alliances.loaders.document import Block, Document
 from alliances.loaders.lexicon import Lexicon, gazetteer, lexicon_for, places
 from alliances.loaders.mentions import DASHES, BlockScanner, Cand, is_acronym, is_cap, org_type_of
@@ -83,6 +84,8 @@ class _Extractor:
         self._templates(sentences)
         self._lists(blocks, per_block)
         self._labelled_lines(blocks, per_block)
+        self._cue_funding(sentences, per_block)
+        self._cue_members(sentences)
         self._positions(sentences)
         self._coreference()
         self._branches(sentences)
@@ -345,6 +348,46 @@ class _Extractor:
                     amount = next((c for c in per_block[bj] if c.kind == "M"), None)
                     self._assert(heads_org[0], "funds", org, ev_start, e, rule, CONFIDENCE["list"], amount)
             i = max(j, i + 1)
+
+    def _cue_funding(self, sentences: list[_Sentence], per_block: list[list[Cand]]) -> None:
+        """Funding that money words and kinds of organisation state, in sentences no template or list read."""
+        read = {(a[3], a[4]) for a in self.assertions if a[1] == "funds"}
+        maker = self._grant_maker(per_block)
+        for s in sentences:
+            if "§" not in s.reduced or (s.start, s.end) in read:
+                continue
+            amount = next((c for c in s.slots.values() if c.kind == "M"), None)
+            for f in funding(s.reduced, s.slots, self.lex, maker):
+                self._assert(f.funder, "funds", f.recipient, s.start, s.end, f.rule, CUE_CONFIDENCE, amount)
+
+    def _cue_members(self, sentences: list[_Sentence]) -> None:
+        """Members a sentence lists near a member word, in sentences no template or list read."""
+        read = {(a[3], a[4]) for a in self.assertions}
+        for n, s in enumerate(sentences):
+            if "§" not in s.reduced or (s.start, s.end) in read:
+                continue
+            prev = sentences[n - 1] if n and sentences[n - 1].block == s.block else None
+            listed = listed_members(s.reduced, s.slots, self.lex, prev.reduced if prev else "")
+            if listed is None:
+                continue
+            named = [a for a in listed.alliances if all(a is not m for m in listed.members)]
+            if not named and prev is not None and not listed.cue_here:
+                named = [c for c in prev.slots.values() if c.kind == "A" and not c.descriptive]
+            alliance = named[0] if len(named) == 1 else s.context if not named else None
+            if alliance is None:
+                continue
+            for org in listed.members:
+                self._assert(org, "memberOf", alliance, s.start, s.end, "memberOf:cue-list", CUE_CONFIDENCE, None)
+
+    def _grant_maker(self, per_block: list[list[Cand]]) -> Cand | None:
+        """The funder a grant announcement is about: the one the sentences name as funder most, else a foundation,
+        ministry or agency in the title or the opening paragraph."""
+        funders = Counter(id(a[0]) for a in self.assertions if a[1] == "funds")
+        if funders:
+            top = funders.most_common(1)[0][0]
+            return next(a[0] for a in self.assertions if id(a[0]) == top)
+        opening = [c for cs in per_block[:2] for c in cs if is_funder_type(c, self.lex)]
+        return opening[0] if opening else None
 
     def _main_funder(self, per_block: list[list[Cand]]) -> list[Cand]:
         """Who gives the money in a grant announcement: the funder the text's sentences name most, else the one

@@ -55,7 +55,7 @@ class GazetteerEntry:
 def gazetteer() -> dict[str, GazetteerEntry]:
     """Normalised name or alias -> entry, over every TSV in data/gazetteer. An alias two entries share is dropped."""
     by_key: dict[str, GazetteerEntry] = {}
-    clashes: set[str] = set()
+    clashes: dict[str, set[GazetteerEntry]] = {}
     folder = DATA / "gazetteer"
     for path in sorted(folder.glob("*.tsv")) if folder.is_dir() else []:
         with path.open(encoding="utf-8", newline="") as fh:
@@ -73,23 +73,38 @@ def gazetteer() -> dict[str, GazetteerEntry]:
                 for form in entry.forms:
                     key = normalise(form)
                     if key in by_key and by_key[key].name != entry.name:
-                        clashes.add(key)
+                        clashes.setdefault(key, {by_key[key]}).add(entry)
                     by_key.setdefault(key, entry)
-    for key in clashes:
-        # an ambiguous alias ("KS") stays only for the entry whose own name it is
-        if normalise(by_key[key].name) != key:
+    for key, entries in clashes.items():
+        # an ambiguous alias stays for the entry whose own name it is; else, when the bodies are of one kind ("Blå
+        # Kors" of Blå Kors Danmark and Blå Kors Norge), it still names an organisation of that kind, linked to
+        # neither; else ("KS", "LO") it is dropped
+        if normalise(by_key[key].name) == key:
+            continue
+        types = {e.type for e in entries}
+        form = next(f for e in entries for f in e.forms if normalise(f) == key)
+        if len(types) == 1 and not is_acronym_form(form):
+            by_key[key] = GazetteerEntry(form, types.pop())
+        else:
             del by_key[key]
     return by_key
 
 
+def is_acronym_form(form: str) -> bool:
+    """"KS", "LO", "KD": short upper-case forms, which name different bodies in each country."""
+    return len(form) <= 6 and form.replace("-", "").isupper()
+
+
 @functools.lru_cache(maxsize=1)
 def given_names() -> frozenset[str]:
-    path = DATA / "names" / "given_names.txt"
+    return frozenset(_lines(DATA / "names" / "given_names.txt"))
+
+
+def _lines(path: Path) -> list[str]:
+    """The lines of a word-list file, without comments and blank lines (none when the file is absent)."""
     if not path.is_file():
-        return frozenset()
-    return frozenset(
-        line.strip() for line in path.read_text(encoding="utf-8").splitlines() if line.strip() and line[0] != "#"
-    )
+        return []
+    return [line.strip() for line in path.read_text(encoding="utf-8").splitlines() if line.strip() and line[0] != "#"]
 
 
 _PLACE_HEADS = re.compile(r"\s+(?:Regionskommune|Kommune|kommune|kommun|Kommun|stad|Stad|fylkeskommune)$")
@@ -97,9 +112,10 @@ _PLACE_HEADS = re.compile(r"\s+(?:Regionskommune|Kommune|kommune|kommun|Kommun|s
 
 @functools.lru_cache(maxsize=1)
 def places() -> frozenset[str]:
-    """Towns and cities, as the municipalities of the gazetteer name them ("Oslo kommune" → "Oslo"): a place right
-    after an organisation's name names its local branch ("NAV Oslo", "Kirkens Bymisjon Bergen")."""
-    out = set()
+    """Towns and cities, as the municipalities of the gazetteer name them ("Oslo kommune" → "Oslo"), and the regions
+    of names/regions.txt: a place right after an organisation's name names its local branch ("NAV Oslo",
+    "Kirkens Bymisjon Bergen")."""
+    out = set(_lines(DATA / "names" / "regions.txt"))  # "NAV Nordland", "Statsforvalteren i Innlandet"
     for entry in set(gazetteer().values()):
         if entry.type == "Municipality":
             place = _PLACE_HEADS.sub("", entry.name)

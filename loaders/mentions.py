@@ -158,6 +158,11 @@ class BlockScanner:
         self.org_words = lex.set("org_words")
         self.prefixes = lex.set("org_prefixes")
         self.cues = lex.set("alliance_cues")
+        # a quoted name in a sentence that speaks of an alliance or of its members ("Hvem står bag ”Sammen mod
+        # ensomhed”?") is an alliance
+        member_words = {w for rel in ("memberOf", "foundedBy") for cue in lex.rules.get("list_cues", {}).get(rel, [])
+                        for w in str(cue).lower().split() if len(w) > 2}
+        self.quote_cues = self.cues | member_words
         self.alliance_suffixes = lex.set("alliance_suffixes")
         self.alliance_suffix_tuple = tuple(self.alliance_suffixes)
         self.long_alliance_suffixes = tuple(s for s in self.alliance_suffixes if len(s) >= 5)
@@ -270,7 +275,7 @@ class BlockScanner:
         out = []
         words = tk.words
         for start, end in tk.sents:
-            if self.cues.isdisjoint(tk.lowers[start:end]):
+            if self.quote_cues.isdisjoint(tk.lowers[start:end]):
                 continue
             for j in range(start, end):
                 if words[j] not in QUOTES_OPEN:
@@ -293,6 +298,9 @@ class BlockScanner:
             return False
         # "Formand i Hus Forbi", "Daglig leder i …": a role, found by the role finder
         lowers = tk.lowers
+        low = lowers[i]
+        if low in self.inner_preps or is_compound(low, self.role_suffixes):
+            return False  # "I Norge …", "Prosjektkoordinator i NFS": a preposition or a post starts no name
         return not any(" ".join(lowers[i : i + n]) in self.roles for n in (1, 2, 3))
 
     def _cap_run(self, tk: Tokens, i: int, base: int, taken: list[bool], sent_starts: set[int]) -> Cand | None:
@@ -327,6 +335,12 @@ class BlockScanner:
             i += 1
             while i < j and (tk.words[i].lower() in self.connectors or not is_cap(tk.words[i])):
                 i += 1
+        # "Formålet med Nationalt partnerskab …", "Baggrunden for Projekt Netværket": a sentence-initial word that
+        # heads no name, joined by a preposition to the name that follows, is a common noun
+        if i in sent_starts and j - i >= 3 and tk.lowers[i + 1] in self.connectors and tk.alpha[i + 1] \
+                and not self._heads_name(tk.lowers[i]) and not is_acronym(tk.words[i]) and tk.words[i] not in self.given \
+                and tk.lowers[i] not in gazetteer() and not (j - i == 3 and tk.words[i + 2] in places()):
+            i += 2  # but "Statsforvalteren i Nordland" is a known body in a place
         if i >= j:
             return None
         words = tk.words[i:j]
@@ -378,6 +392,12 @@ class BlockScanner:
         if kind != "P":  # after a person, a bracket names where they come from: "Robert Isaksen (KS)"
             self._absorb_acronym(tk, c, base)
         return c
+
+    def _heads_name(self, low: str) -> bool:
+        """A word that may open a name joined by a preposition: a cue, prefix or organisation word or suffix,
+        a national adjective ("Nationalt partnerskab mod …", "Fonden for …", "Videnscenter for …")."""
+        return low in self.name_heads or low in self.national or low in self.countries or is_compound(
+            low, self.suffixes) or low in self.suffixes or low.endswith(self.alliance_suffix_tuple)
 
     def _continue_lower(self, tk: Tokens, j: int, taken: list[bool], multi: bool) -> int:
         """Extend a name through a lower-case phrase that a preposition opens ("… for barnefamilier med lav

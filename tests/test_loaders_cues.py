@@ -1,0 +1,96 @@
+"""Funding and membership read from cue words (loaders/cues.py), on sentences written for these tests in the ways
+grant news and member pages phrase them — shapes no template lists."""
+
+from __future__ import annotations
+
+import pytest
+
+from alliances.loaders.document import Document
+from alliances.loaders.extract import extract
+
+
+def relations(text: str, lang: str) -> set[tuple[str, str, str, str]]:
+    """(subject, relation, object, rule family) by the first name of each end."""
+    ex = extract(Document(text, "test", lang))
+    return {(a.subject.names[0], a.relation, a.object.names[0], a.rule.split(":")[0]) for a in ex.assertions
+            if a.subject.names and a.object.names}
+
+
+def pairs(text: str, lang: str, relation: str) -> set[tuple[str, str]]:
+    return {(s, o) for s, r, o, _ in relations(text, lang) if r == relation}
+
+
+@pytest.mark.parametrize(
+    "text,lang,expected",
+    [
+        # the one foundation of a money sentence gives, whatever the word order
+        ("Det blev bemærket af Spar Nord Fonden, som netop har besluttet at støtte foreningen Kirkens Korshær "
+         "med en donation på 250.000 kroner.", "da", {("Spar Nord Fonden", "Kirkens Korshær")}),
+        # a source preposition after a money word says who gives; the receiver stands before it
+        ("Gjennom Helsedirektoratet har Mental Helse fått midler til å bygge opp et nytt tilbud.", "nb",
+         {("Helsedirektoratet", "Mental Helse")}),
+        ("Sedan 2021 har Stockholms Stadsmission tagit emot projektmedel från Allmänna arvsfonden.", "sv",
+         {("Allmänna arvsfonden", "Stockholms Stadsmission")}),
+        # the passive agent counts right after a money participle
+        ("Natteravnene er i år støttet af Velux Fonden.", "da", {("Velux Fonden", "Natteravnene")}),
+    ],
+)
+def test_funding_from_cue_words(text: str, lang: str, expected: set[tuple[str, str]]) -> None:
+    assert pairs(text, lang, "funds") == expected
+
+
+def test_receivers_in_a_grant_list_get_the_grant_maker_of_the_announcement() -> None:
+    text = ("Sparebankstiftelsen DNB deler ut 12 millioner kroner til frivillige organisasjoner\n\n"
+            "Kirkens Bymisjon får 2 millioner kroner til å utvide Natthjemmet, mens Frelsesarmeen tildeles en million.")
+    got = pairs(text, "nb", "funds")
+    assert ("Sparebankstiftelsen DNB", "Kirkens Bymisjon") in got
+    assert ("Sparebankstiftelsen DNB", "Frelsesarmeen") in got
+    assert not any(o == "Natthjemmet" for _, o in got)  # what the money is for, not who receives it
+
+
+@pytest.mark.parametrize(
+    "text,lang",
+    [
+        # a foundation that receives is not a funder ("Julemærkefonden får …")
+        ("Julemærkefonden får 3 mio. kr. til et forløb for børn, der har været på Julemærkehjem Kildemose.", "da"),
+        # two grant-makers and no preposition to tell who gives
+        ("Egmont Fonden og Bikubenfonden vil sammen bruge midler på at styrke unges trivsel.", "da"),
+        # a person's post names the organisation they work in, not a receiver
+        ("– Støtten betyder meget, siger Anne Holm, direktør i Kirkens Korshær, om bevillingen fra Velux Fonden.", "da"),
+        # support that is not money: no money word
+        ("Røde Kors støtter op om Folkebevægelsen mod Ensomhed.", "da"),
+    ],
+)
+def test_no_funding_where_the_words_do_not_say_who_gives(text: str, lang: str) -> None:
+    got = pairs(text, lang, "funds")
+    assert not any(o == "Kirkens Korshær" for _, o in got) if "direktør" in text else not got
+
+
+@pytest.mark.parametrize(
+    "text,lang,alliance,members",
+    [
+        # members listed in a sentence that has the member word, in an order no template lists
+        ("Med Alliancen mod Ensomhed er foreninger som Ældre Sagen, Røde Kors, DGI og Ventilen gået sammen om at "
+         "skabe nye fællesskaber.", "da", "Alliancen mod Ensomhed", {"Ældre Sagen", "Røde Kors", "DGI", "Ventilen"}),
+        # the member word stands in the sentence before the list
+        ("Nätverket Trygga Hem samlar idéburna aktörer. Medlemmarna är föreningar och stiftelser i hela landet. "
+         "Bland dem märks Ersta diakoni, Bräcke diakoni och Stockholms Stadsmission.", "sv", "Nätverket Trygga Hem",
+         {"Ersta diakoni", "Bräcke diakoni", "Stockholms Stadsmission"}),
+    ],
+)
+def test_members_listed_near_a_member_word(text: str, lang: str, alliance: str, members: set[str]) -> None:
+    got = {s for s, o in pairs(text, lang, "memberOf") if o == alliance}
+    assert members <= got
+
+
+def test_a_negated_member_word_lists_no_members() -> None:
+    text = ("Ungealliancen for Trivsel har 14 medlemmer. Observatører: Sundhedsstyrelsen og Socialstyrelsen følger "
+            "alliancens arbejde, men er ikke medlemmer.")
+    assert not pairs(text, "da", "memberOf")
+
+
+def test_a_quoted_name_under_a_member_question_is_the_alliance_of_the_list() -> None:
+    text = ("Hvem står bag ”Sammen om Trivsel”?\n\nOrganisationerne er:\n\n• Ældre Sagen\n• Red Barnet\n"
+            "• Aarhus Kommune\n")
+    got = {s for s, o in pairs(text, "da", "memberOf") if o == "Sammen om Trivsel"}
+    assert got == {"Ældre Sagen", "Red Barnet", "Aarhus Kommune"}
