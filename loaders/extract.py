@@ -291,6 +291,8 @@ class _Extractor:
                 amount: Cand | None) -> None:
         if relation in {"memberOf"} and o.kind != "A":
             return
+        if relation in {"memberOf", "funds", "partnerOf", "partOf"} and any(self._is_place(c) for c in (s, o)):
+            return  # "medlemmer i fylkene Oslo, Trøndelag og Vestland": places are not parties
         if relation in {"facilitatedBy", "foundedBy"} and s.kind != "A":
             return
         if s.kind in {"P", "M", "R"} or o.kind in {"P", "M", "R"}:
@@ -299,6 +301,11 @@ class _Extractor:
             if c.kind == "C":
                 conf = min(conf, 0.7)
         self.assertions.append((s, relation, o, start, end, rule, conf, amount))
+
+    def _is_place(self, c: Cand) -> bool:
+        """A bare town, region or country ("Oslo", "Vestland", "Sverige") that no name entry claims."""
+        bare = places() | set(self.lex.rules.get("countries", {}))
+        return c.entry is None and c.text in bare and all(n in bare for n in c.names)  # not "Odense og Aalborg Kommune"
 
     # ------------------------------------------------------------------ member lists
     def _lists(self, blocks: list[Block], per_block: list[list[Cand]]) -> None:
@@ -318,6 +325,9 @@ class _Extractor:
                 continue
             head = [c for c in per_block[i] if c.kind == "A"]
             alliance = head[0] if head else self.main_alliance
+            # "Den nya styrelsen består av: Patrik Schröder, Rädda Barnen …": people and where they come from are
+            # an alliance's members only when the lead-in names the alliance (a board may be the publisher's own)
+            named_here = bool(head) or bool(set(_WORD.findall(line.lower())) & self._alliance_words())
             if alliance is None and set(_WORD.findall(line.lower())) & self.lex.set("collective_anaphora"):
                 alliance = self._unnamed_alliance([], anaphor=True)
             heads_org = [c for c in per_block[i] if c.kind in {"O"}] or self._main_funder(per_block)
@@ -332,6 +342,9 @@ class _Extractor:
                 item = self._item(blocks[j], per_block[j])
                 if item is None:
                     break
+                if not named_here and any(c.kind == "P" for c in per_block[j][:1]):
+                    j += 1
+                    continue
                 items.append((item, blocks[j].start, blocks[j].end, j))
                 items += [(c, blocks[j].start, blocks[j].end, j) for c in self._coordinated(item, per_block[j])]
                 j += 1
@@ -388,6 +401,11 @@ class _Extractor:
             return next(a[0] for a in self.assertions if id(a[0]) == top)
         opening = [c for cs in per_block[:2] for c in cs if is_funder_type(c, self.lex)]
         return opening[0] if opening else None
+
+    def _alliance_words(self) -> frozenset[str]:
+        """"alliancens", "nettverkets", "partnerskabet": words that point at an alliance in a lead-in line."""
+        words = self.lex.set("alliance_anaphora")
+        return words | frozenset(w + "s" for w in words)
 
     def _main_funder(self, per_block: list[list[Cand]]) -> list[Cand]:
         """Who gives the money in a grant announcement: the funder the text's sentences name most, else the one
@@ -538,10 +556,12 @@ class _Extractor:
                 if not t.may_match(s.reduced):
                     continue
                 for m in t.regex.finditer(s.reduced):
-                    if t.relation == "affiliation":
-                        p, o = _as_person(_one(s, m.group("P"))), _one(s, m.group("O"))
-                        if p and o and o.kind in {"O", "C"}:
-                            self.positions.append((p, o, "", s.start, s.end, t.rule, 0.6))
+                    if t.relation == "affiliation":  # "A og B fra Oslo Røde Kors": each of them
+                        o = _one(s, m.group("O"))
+                        for _, i in slot_mentions(m.group("P")):
+                            p = _as_person(s.slots.get(i))
+                            if p and o and o.kind in {"O", "C"}:
+                                self.positions.append((p, o, "", s.start, s.end, t.rule, 0.6))
                         continue
                     p, r = _as_person(_one(s, m.group("P"))), _one(s, m.group("R"))
                     org = self._ministry_of(r.text) if p and r else None
@@ -612,7 +632,8 @@ class _Extractor:
 
     # ------------------------------------------------------------------ branches
     def _branches(self, sentences: list[_Sentence]) -> None:
-        """"X Danmark" / "X i Norge" is a national branch of X when the text also names X."""
+        """"X Danmark" / "X i Norge" / "NAV Nordland" is a branch of X when the text also names X alone: a parent
+        the text never names is world knowledge, not something the text states."""
         countries = {c.lower(): c for c in self.lex.rules.get("countries", {})}
         adjectives = {adj: country for country, adjs in self.lex.rules.get("countries", {}).items() for adj in adjs}
         orgs = [c for c in self.cands if c.kind in {"O", "C"} and c.key]
@@ -637,9 +658,6 @@ class _Extractor:
                 parent, rule = by_name.get(words[0][:-1]), "branch:genitive"  # "Frelsesarmeens rusomsorg"
             else:
                 continue
-            if parent is None:
-                parent = self._gazetteer_parent(c, " ".join(words[:-1]) if rule in {"branch:country", "branch:town"} else (
-                    local.group(1) if local else words[0][:-1]))
             if parent is not None and parent.key != c.key:
                 self._assert(c, "partOf", parent, c.start, c.end, rule, CONFIDENCE["branch"], None)
         # "den danske afdeling af X" names X's branch in that country
@@ -661,16 +679,6 @@ class _Extractor:
                 if phrase:
                     branch.names[-1] = phrase.group(0)
                 self._assert(branch, "partOf", parent, s.start, s.end, "branch:adjective", CONFIDENCE["branch"], None)
-
-    def _gazetteer_parent(self, branch: Cand, name: str) -> Cand | None:
-        """The parent a branch's name contains, when the gazetteer knows it though the text never names it alone."""
-        entry = gazetteer().get(name)
-        if entry is None:
-            return None
-        c = Cand("O", branch.start, branch.end, entry.name, entry=entry, licensed=True, org_type=entry.type)
-        c.key = self._name_key(entry.name, "O")
-        self.cands.append(c)
-        return c
 
     def _memberlist_records(self) -> None:
         """Rows of a structured member list are stated facts: no extraction needed, confidence 1."""
