@@ -62,7 +62,10 @@ def funding(reduced: str, slots: dict[int, Cand], lex: Lexicon, grant_maker: Can
     clause = _clauses(words, lex)
     receipt = _receipt_words(words, lex)
     source = _explicit(words, mentions, money, lex)
-    if source:
+    verb = _by_verb(words, mentions, money, lex) if not source else None
+    if verb:
+        funders, recipients, rule = verb[0], verb[1], "funds:cue-verb"
+    elif source:
         at, funders = source
         recipients = _receivers(words, mentions, clause, at, lex, exclude={id(c) for c in funders})
         rule = "funds:cue-source"
@@ -85,6 +88,28 @@ def funding(reduced: str, slots: dict[int, Cand], lex: Lexicon, grant_maker: Can
             continue  # a capitalised word not known to be an organisation is too often a place or a heading
         out += [Funding(f, c, rule) for f in funders if not _inside(c, f)]
     return out
+
+
+def _by_verb(words: list[str], mentions: Sequence[tuple[int, Cand]], money: list[int],
+             lex: Lexicon) -> tuple[list[Cand], list[tuple[int, Cand]]] | None:
+    """"OBOS har støttet Kirkens Bymisjon Oslo økonomisk": an active money verb between two names, in a sentence
+    with another money word or a sum (so that "støtter op om" and "støtter kravet" say nothing)."""
+    verbs = lex.set("funding_verbs")
+    for k, w in enumerate(words):
+        if w not in verbs or not any(m != k for m in money):
+            continue
+        subj = [(i, c) for i, c in mentions if k - 3 <= i < k and c.kind == "O"]
+        obj = [(i, c) for i, c in mentions if k < i <= k + 2 and c.kind in "OA"]
+        if subj and obj:
+            listed = [obj[0]] + [(i, c) for i, c in mentions if i > obj[0][0] and _joined(words, obj[0][0], i, lex)]
+            return [subj[-1][1]], listed
+    return None
+
+
+def _joined(words: list[str], first: int, i: int, lex: Lexicon) -> bool:
+    """The name at `i` is in the list that starts at `first` ("A, B og C")."""
+    conj = lex.set("conjunctions")
+    return all(words[k].startswith("§") or words[k] == "," or words[k] in conj for k in range(first, i))
 
 
 def _clauses(words: list[str], lex: Lexicon) -> list[int]:

@@ -387,6 +387,8 @@ class _Extractor:
             if not named and prev is not None and not listed.cue_here:
                 named = [c for c in prev.slots.values() if c.kind == "A" and not c.descriptive]
             alliance = named[0] if len(named) == 1 else s.context if not named else None
+            if alliance is None and not named and self.lex.set("collective_anaphora") & set(s.reduced.split()):
+                alliance = self._unnamed_alliance([], anaphor=True)  # "Partnere i projektet er A, B og C"
             if alliance is None:
                 continue
             for org in listed.members:

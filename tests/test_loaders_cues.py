@@ -94,3 +94,22 @@ def test_a_quoted_name_under_a_member_question_is_the_alliance_of_the_list() -> 
             "• Aarhus Kommune\n")
     got = {s for s, o in pairs(text, "da", "memberOf") if o == "Sammen om Trivsel"}
     assert got == {"Ældre Sagen", "Red Barnet", "Aarhus Kommune"}
+
+
+def test_an_active_money_verb_between_two_names_with_money_in_the_sentence() -> None:
+    text = "OBOS har støttet Kirkens Bymisjon Oslo økonomisk i flere år."
+    assert pairs(text, "nb", "funds") == {("OBOS", "Kirkens Bymisjon Oslo")}
+    assert not pairs("OBOS støtter Kirkens Bymisjon Oslo i kravet om flere boliger.", "nb", "funds")
+
+
+@pytest.mark.parametrize(
+    "text,lang",
+    [
+        ("Partnere i projektet er Den Sociale Investeringsfond, Aarhus Kommune og Bikubenfonden.", "da"),
+        ("Följande kommuner är med i projektet: Värmdö kommun, Haninge kommun och Solna stad.", "sv"),
+    ],
+)
+def test_partners_of_a_project_the_text_never_names_form_an_unnamed_alliance(text: str, lang: str) -> None:
+    ex = extract(Document(text, "test", lang))
+    members = [a for a in ex.assertions if a.relation == "memberOf"]
+    assert len(members) == 3 and all(a.object.generated for a in members)
