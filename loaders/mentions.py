@@ -442,6 +442,9 @@ class BlockScanner:
         if c.entry is None or c.kind != "O" or e >= n or e in stops:
             return
         words, lowers = tk.words, tk.lowers
+        last = words[e - 1]
+        if last.endswith(("s", "’s", "'s")) and normalise(c.text) not in gazetteer():
+            return  # "Bikubenfondens Feriehjælp": the known body's genitive and what it owns, not a longer name
         k = e
         while k < n and k not in stops and is_cap(words[k]) and tk.alpha[k] \
                 and lowers[k] not in self.not_names and lowers[k] not in self.function_words \
