@@ -10,8 +10,10 @@ for a living: a foundation, a ministry, an agency. So a sentence with a money wo
 3. else, when the sentence says someone receives (`funding_receipt`: "får støtte", "beloppen gick till"), the funder
    the document is about gives (the grant-maker of a grant announcement);
 
-and every other organisation or alliance named receives (a capitalised word not known as a name does not), except one that a person's post names ("siger X,
-direktør i Y"). These are weaker than templates: their confidence says so, and `alliances review` shows them.
+and every other organisation or alliance named receives — not a capitalised word unknown as a name, a genitive
+("Norsk Tippings overskudd"), a place after "i"/"på", nor the organisation of a person's post ("siger X, direktør i
+Y"). A sentence that applies for money ("søkte X om 18 000 kroner") states none. These are weaker than templates:
+their confidence says so, and `alliances review` shows them.
 
 Membership likewise: a sentence that lists organisations ("A, B og C") and has a member word (`member_cues`:
 "medlemmer", "står bag", "gået sammen", "bland dem") in it or in the sentence before, lists members of the
@@ -50,7 +52,7 @@ def funding(reduced: str, slots: dict[int, Cand], lex: Lexicon, grant_maker: Can
     words = reduced.split()
     cues = lex.set("funding_cues")
     money = [i for i, w in enumerate(words) if w in cues or w.startswith("§M")]
-    if not money:
+    if not money or not lex.set("funding_applications").isdisjoint(words):
         return []
     mentions: list[tuple[int, Cand]] = []
     for i, w in enumerate(words):
@@ -70,7 +72,8 @@ def funding(reduced: str, slots: dict[int, Cand], lex: Lexicon, grant_maker: Can
         recipients = _receivers(words, mentions, clause, at, lex, exclude={id(c) for c in funders})
         rule = "funds:cue-source"
     else:
-        typed = [(i, c) for i, c in mentions if is_funder_type(c, lex) and not _receives_after(words, i, receipt)]
+        typed = [(i, c) for i, c in mentions if is_funder_type(c, lex) and not _receives_after(words, i, receipt)
+                 and not _genitive(c, words, i)]
         if len({id(c) for _, c in typed}) == 1:
             funders, rule = [typed[0][1]], "funds:cue-kind"
             recipients = [(i, c) for i, c in mentions if id(c) != id(funders[0])
@@ -84,7 +87,7 @@ def funding(reduced: str, slots: dict[int, Cand], lex: Lexicon, grant_maker: Can
             return []
     out = []
     for i, c in recipients:
-        if c.kind == "C" or _post_of_person(words, i):
+        if c.kind == "C" or _post_of_person(words, i) or _genitive(c, words, i) or words[i - 1:i] in (["i"], ["på"]):
             continue  # a capitalised word not known to be an organisation is too often a place or a heading
         out += [Funding(f, c, rule) for f in funders if not _inside(c, f)]
     return out
