@@ -22,6 +22,7 @@ alliance it names, or else of the alliance the text is speaking of (`listed_memb
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -255,15 +256,27 @@ def listed_members(reduced: str, slots: dict[int, Cand], lex: Lexicon, previous:
 
 def _has_cue(reduced: str, lex: Lexicon) -> bool:
     """A member word not negated ("… men er ikke medlemmer")."""
+    if not reduced:
+        return False
     words = reduced.split()
+    by_first = _by_first_word(lex.set("member_cues"))
+    if by_first.keys().isdisjoint(words):
+        return False
     negations = lex.set("negations")
-    for phrase in lex.set("member_cues"):
-        first = phrase.split()[0]
-        for i, w in enumerate(words):
-            if w == first and " ".join(words[i : i + len(phrase.split())]) == phrase \
-                    and negations.isdisjoint(words[max(0, i - 2) : i]):
+    for i, w in enumerate(words):
+        for phrase in by_first.get(w, ()):
+            if tuple(words[i : i + len(phrase)]) == phrase and negations.isdisjoint(words[max(0, i - 2) : i]):
                 return True
     return False
+
+
+@functools.lru_cache(maxsize=8)
+def _by_first_word(phrases: frozenset[str]) -> dict[str, tuple[tuple[str, ...], ...]]:
+    """Phrases by their first word, so that a sentence is checked once for any of them."""
+    out: dict[str, list[tuple[str, ...]]] = {}
+    for p in phrases:
+        out.setdefault(p.split()[0], []).append(tuple(p.split()))
+    return {k: tuple(v) for k, v in out.items()}
 
 
 def _has_any(reduced: str, phrases: frozenset[str]) -> bool:

@@ -217,6 +217,10 @@ class Lexicon:
                             lower_docs.append(doc)
             exact.add("GAZ", exact_docs)
             lower.add("GAZ", lower_docs)
+            # tokenising ~15,000 names filled the tokenizer's cache with strings texts seldom hold, and a big cache
+            # makes every later lookup slower (about 20 % of extraction time): setting the rules again empties it
+            tokenizer = self.nlp.tokenizer
+            tokenizer.rules = tokenizer.rules  # type: ignore[attr-defined]
             self._matcher, self._lower_matcher = exact, lower
         return self._matcher, self._lower_matcher
 
