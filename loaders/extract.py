@@ -24,12 +24,13 @@ from alliances.loaders.assertions import Assertion, Extraction, Mention, Positio
 from alliances.loaders.cues import CUE_CONFIDENCE, funding, is_funder_type, listed_members
 from alliances.loaders.document import Block, Document
 from alliances.loaders.lexicon import Lexicon, gazetteer, lexicon_for, places
-from alliances.loaders.mentions import DASHES, BlockScanner, Cand, is_acronym, is_cap, org_type_of
+from alliances.loaders.mentions import DASHES, QUOTES_OPEN, BlockScanner, Cand, is_acronym, is_cap, org_type_of
 from alliances.loaders.templates import slot_mentions
 from alliances.loaders.tokens import Tokens, block_tokens
 
 CONFIDENCE = {"template": 0.8, "list": 0.85, "agreement": 0.75, "branch": 0.7, "position": 0.8, "memberlist": 1.0}
 _WORD = re.compile(r"\w+", re.UNICODE)
+_BODY_TYPES = {"NGO", "Union", "Alliance", ""}  # kinds of organisation that have organisations as members
 
 
 @functools.lru_cache(maxsize=8)
@@ -192,6 +193,8 @@ class _Extractor:
                         continue
                     word = tk.lowers[i]
                     nxt = by_start.get(i + 1)
+                    if nxt is None and i + 1 < sent_end and tk.words[i + 1] in QUOTES_OPEN:
+                        nxt = by_start.get(i + 2)  # "projektet ”Integration för alla”": the name follows
                     if last_alliance is None and word in collective:
                         last_alliance = self._unnamed_alliance([], anaphor=True)  # "Partnerskabet består af …"
                     if (word in anaphora or (word[-1:] == "s" and word[:-1] in anaphora)) \
@@ -253,6 +256,11 @@ class _Extractor:
             if subj and obj and subj[0].key.startswith("agreement:") or subj and not subj[0].text:
                 self.named_as = obj[0] if obj else None
             return
+        if relation == "memberOfBody":  # "Stockholms Stadsmission är medlem i Sveriges Stadsmissioner"
+            obj = [o for o in obj if o.kind == "A" or o.org_type in _BODY_TYPES]
+            for o in obj:
+                o.kind = "A"
+            relation = "memberOf"
         if relation == "memberOf" and groups.get("O") is None:
             if s.context is None:  # "Deltog gjorde X, Y och Z": members of the alliance the text speaks of
                 return

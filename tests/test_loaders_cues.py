@@ -124,3 +124,16 @@ def test_partners_of_a_project_the_text_never_names_form_an_unnamed_alliance(tex
 )
 def test_applying_for_money_and_a_genitive_state_no_funding(text: str, lang: str) -> None:
     assert not pairs(text, lang, "funds")
+
+
+@pytest.mark.parametrize(
+    "text,lang,member,body",
+    [
+        ("Stockholms Stadsmission är medlem i Sveriges Stadsmissioner.", "sv", "Stockholms Stadsmission",
+         "Sveriges Stadsmissioner"),
+        ("Bakom projektet ”Trygga hem i Malmö” står Röda Korset och Malmö stad.", "sv", "Malmö stad",
+         "Trygga hem i Malmö"),
+    ],
+)
+def test_membership_of_an_umbrella_body_or_a_quoted_project(text: str, lang: str, member: str, body: str) -> None:
+    assert (member, body) in pairs(text, lang, "memberOf")
