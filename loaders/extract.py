@@ -65,6 +65,7 @@ class _Extractor:
         self.assertions: list[tuple[Cand, str, Cand, int, int, str, float, Cand | None]] = []
         self.positions: list[tuple[Cand, Cand, str, int, int, str, float]] = []
         self.generated: dict[str, Cand] = {}
+        self.bare_places = places() | frozenset(lex.rules.get("countries", {}))
         self.named_as: Cand | None = None  # the name the text gives an alliance it first left unnamed
 
     # ------------------------------------------------------------------ driver
@@ -312,7 +313,7 @@ class _Extractor:
 
     def _is_place(self, c: Cand) -> bool:
         """A bare town, region or country ("Oslo", "Vestland", "Sverige") that no name entry claims."""
-        bare = places() | set(self.lex.rules.get("countries", {}))
+        bare = self.bare_places
         return c.entry is None and c.text in bare and all(n in bare for n in c.names)  # not "Odense og Aalborg Kommune"
 
     # ------------------------------------------------------------------ member lists
