@@ -137,3 +137,10 @@ def test_applying_for_money_and_a_genitive_state_no_funding(text: str, lang: str
 )
 def test_membership_of_an_umbrella_body_or_a_quoted_project(text: str, lang: str, member: str, body: str) -> None:
     assert (member, body) in pairs(text, lang, "memberOf")
+
+
+def test_a_list_after_blant_dem_names_members_of_the_alliance_before() -> None:
+    text = ("Barnefattigdomsalliansen samler frivillige organisasjoner. Alliansen har i dag 12 medlemmer. "
+            "Blant dem er Frelsesarmeen, Kirkens Bymisjon og Redd Barna.")
+    got = {s for s, o in pairs(text, "nb", "memberOf") if o == "Barnefattigdomsalliansen"}
+    assert {"Frelsesarmeen", "Kirkens Bymisjon", "Redd Barna"} <= got
