@@ -406,12 +406,19 @@ class _Extractor:
     def _grant_maker(self, per_block: list[list[Cand]]) -> Cand | None:
         """The funder a grant announcement is about: the one the sentences name as funder most, else a foundation,
         ministry or agency in the title or the opening paragraph."""
-        funders = Counter(id(a[0]) for a in self.assertions if a[1] == "funds")
-        if funders:
-            top = funders.most_common(1)[0][0]
-            return next(a[0] for a in self.assertions if id(a[0]) == top)
+        top = self._top_funder()
+        if top is not None:
+            return top
         opening = [c for cs in per_block[:2] for c in cs if is_funder_type(c, self.lex)]
         return opening[0] if opening else None
+
+    def _top_funder(self) -> Cand | None:
+        """The organisation the text's funding assertions name as funder most often."""
+        funders = Counter(id(a[0]) for a in self.assertions if a[1] == "funds")
+        if not funders:
+            return None
+        top = funders.most_common(1)[0][0]
+        return next(a[0] for a in self.assertions if id(a[0]) == top)
 
     def _alliance_words(self) -> frozenset[str]:
         """"alliancens", "nettverkets", "partnerskabet": words that point at an alliance in a lead-in line."""
@@ -422,10 +429,9 @@ class _Extractor:
         """Who gives the money in a grant announcement: the funder the text's sentences name most, else the one
         that a sentence says hands out money ("Regeringen har beslutat att fördela 51,5 miljoner kronor till …"),
         else the first organisation of the title ("X uddeler 12 mio. kr. til …")."""
-        funders = Counter(id(a[0]) for a in self.assertions if a[1] == "funds")
-        if funders:
-            top = funders.most_common(1)[0][0]
-            return [next(a[0] for a in self.assertions if id(a[0]) == top)]
+        top = self._top_funder()
+        if top is not None:
+            return [top]
         verbs = self.lex.set("grant_verbs")
         for s in self.sentences:
             m = re.match(r"§([OC])(\d+)§ (.*)", s.reduced)
