@@ -264,7 +264,9 @@ def lexicon_for(lang: str) -> Lexicon:
     prep = "|".join(re.escape(p) for p in rules.get("role_preps", []))
     positions = [compile_template("position", i, s, conj, prep) for i, s in enumerate(rules.get("positions", []))]
     bare = [compile_template("position-bare", i, s, conj, prep) for i, s in enumerate(rules.get("positions_bare", []))]
-    bare += [compile_template("affiliation", i, s, conj) for i, s in enumerate(rules.get("affiliations", []))]
+    speech = "|".join(re.escape(str(v)) for v in rules.get("speech_verbs", [])) or "(?!)"
+    bare += [compile_template("affiliation", i, s.replace("(SPEECH)", f"({speech})"), conj, prep)
+             for i, s in enumerate(rules.get("affiliations", []))]
     many = rules.get("member_of_many")
     if many:
         templates["memberOfMany"] = [compile_template("memberOfMany", 0, str(many), conj)]

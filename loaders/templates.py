@@ -94,6 +94,9 @@ def compile_template(relation: str, index: int, source: str, conjunctions: list[
 def _literal(part: str) -> str:
     """Template text between slots: regex syntax as written, with '...' as a short gap of mention-free words."""
     part = part.replace(" ,? ", " (?:, )?")  # an optional comma between two words
+    part = part.replace(")?,? ", ")?(?:, )?")  # … or after an optional group, which ends in a space
+    if part.startswith(",? "):  # … or right after a slot
+        part = "(?: ,)? " + part[3:]
     return part.replace("... ", _GAP).replace("...", _GAP)
 
 
