@@ -142,8 +142,8 @@ class _Extractor:
                 start, end = span
                 inside = [c for c in per_block[bi] if c.tok_start < end and start < c.tok_end]
                 if any(c.entry is not None or not (start <= c.tok_start and c.tok_end <= end)
-                       or (c.tok_end - c.tok_start) == (end - start) for c in inside):
-                    continue  # keep what the scanner found unless the known name strictly contains it
+                       or ((c.tok_end - c.tok_start) == (end - start) and (c.kind != "C" or m.group(2))) for c in inside):
+                    continue  # keep what the scanner found unless the known name contains it or tells its kind
                 for c in inside:
                     per_block[bi].remove(c)
                 src = names[m.group(1)]
@@ -366,6 +366,10 @@ class _Extractor:
                     self._assert(alliance, "foundedBy", org, ev_start, e, rule, CONFIDENCE["list"], None)
                 elif relation == "fundedBy" and alliance is not None:
                     self._assert(org, "funds", alliance, ev_start, e, rule, CONFIDENCE["list"], None)
+                elif relation == "received":
+                    amount = next((c for c in per_block[bj] if c.kind == "M"), None)
+                    self._assert(self._lead_in_funders(b)[0], "funds", org, ev_start, e, rule, CONFIDENCE["list"],
+                                 amount)
                 elif relation == "funds" and heads_org:
                     amount = next((c for c in per_block[bj] if c.kind == "M"), None)
                     self._assert(heads_org[0], "funds", org, ev_start, e, rule, CONFIDENCE["list"], amount)
@@ -484,11 +488,21 @@ class _Extractor:
         if not (line.endswith((":", "?")) or b.kind == "heading" or short):
             return None
         low = " " + " ".join(_WORD.findall(line.lower())) + " "
-        for relation in ("fundedBy", "foundedBy", "funds", "memberOf"):
+        for relation in ("fundedBy", "foundedBy", "funds", "received", "memberOf"):
+            if relation == "received":
+                # "Følgende organisationer har modtaget Bikubenfondens Feriehjælp:": a receiving verb, and the
+                # foundation or ministry giving the money named in the lead-in itself
+                if line.endswith(":") and len(words) <= 15 and self.lex.set("funding_receipt") & set(low.split()) \
+                        and self._lead_in_funders(b):
+                    return relation
+                continue
             for cue in cues.get(relation, []):
                 if f" {cue} " in low:
                     return relation
         return None
+
+    def _lead_in_funders(self, b: Block) -> list[Cand]:
+        return [c for c in self.cands if b.start <= c.start and c.end <= b.end and is_funder_type(c, self.lex)]
 
     def _item(self, b: Block, cands: list[Cand]) -> Cand | None:
         """The organisation a list item names, or None when the line is not a list item."""

@@ -66,8 +66,13 @@ def is_cap(text: str) -> bool:
 
 
 def is_acronym(text: str) -> bool:
+    """"KS", "SOS", "ASI" — and short mixed forms that begin and end in a capital ("FnN", "KrF")."""
     letters = [c for c in text if c.isalpha()]
-    return 2 <= len(text) <= 8 and len(letters) >= 2 and all(c.isupper() for c in letters) and text[0].isalpha()
+    if not (2 <= len(text) <= 8 and len(letters) >= 2 and text[0].isalpha()):
+        return False
+    if all(c.isupper() for c in letters):
+        return True
+    return len(text) <= 5 and text.isalpha() and text[0].isupper() and text[-1].isupper()
 
 
 def is_compound(word: str, suffixes: tuple[str, ...]) -> bool:
