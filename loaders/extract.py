@@ -685,8 +685,6 @@ class _Extractor:
                 parent, rule = by_name.get(local.group(1)), "branch:local"
             elif len(words) >= 2 and c.text.split()[-1] in places():  # "NAV Oslo", "Kirkens Bymisjon Bergen"
                 parent, rule = by_name.get(" ".join(words[:-1])), "branch:town"
-            elif len(words) >= 2 and words[0].endswith("s") and c.text.split()[-1].islower():
-                parent, rule = by_name.get(words[0][:-1]), "branch:genitive"  # "Frelsesarmeens rusomsorg"
             else:
                 continue
             if parent is not None and parent.key != c.key:
