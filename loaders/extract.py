@@ -520,6 +520,9 @@ class _Extractor:
         amount = next((c for c in cands if c.kind == "M"), None)
         if amount is not None:  # "SPORTSKLUBBEN AV 1909, kr 50.000 til utstyr": the name is what precedes the sum
             head = line[: amount.start - b.start].strip(" ,:–-—•·*▪")
+            verbs = self.lex.set("copulas") | self.lex.set("funding_receipt")
+            cut = next((m.start() for m in re.finditer(r"\S+", head) if m.group() in verbs), None)
+            head = head[:cut].rstrip(" ,") if cut else head  # "Bytårnet Skole får 100.000 kroner": not the verb
             lead = len(line) - len(line.lstrip(" •·*-–—▪"))
             if head and head[0].isalpha() and is_cap(head) and len(head.split()) <= 8 and not any(
                     c.kind in {"O", "C", "A"} and c.start - b.start == lead and c.end - b.start >= lead + len(head)
