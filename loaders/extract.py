@@ -349,6 +349,10 @@ class _Extractor:
                 if j > i + 1 and "\n\n" in text[blocks[j - 1].end : blocks[j].start]:
                     break  # a blank line ends a list (one may stand between the lead-in and the first item)
                 item = self._item(blocks[j], per_block[j])
+                if item is None and self._subtotal(blocks[j], per_block[j]) and j + 1 < len(blocks) \
+                        and blocks[j + 1].kind == "item":
+                    j += 1  # a sub-heading inside the list ("Tiltak for utsatte grupper (7 millioner kroner)")
+                    continue
                 if item is None:
                     break
                 if not named_here and any(c.kind == "P" for c in per_block[j][:1]):
@@ -501,6 +505,24 @@ class _Extractor:
                     return relation
         return None
 
+    def _item_after_amount(self, b: Block, line: str, amount: Cand, cands: list[Cand]) -> Cand | None:
+        """"2 mill. Frelsesarmeen": the name follows the sum."""
+        rest = line[amount.end - b.start :]
+        at = amount.end - b.start + len(rest) - len(rest.lstrip(" ,:–-—"))
+        tail = line[at:].rstrip(" .")
+        known = [c for c in cands if c.kind in {"O", "C", "A"} and c.start - b.start == at]
+        if known:
+            return known[0]
+        if tail and is_cap(tail) and len(tail.split()) <= 8 and "(" not in tail:
+            return self._new_cand(b, at, at + len(tail), "O")
+        return None
+
+    def _subtotal(self, b: Block, cands: list[Cand]) -> bool:
+        """A list line that ends in a sum in brackets: a group of the list with its total."""
+        line = self.doc.text[b.start : b.end].rstrip()
+        return b.kind == "item" and line.endswith(")") and any(c.kind == "M" and c.end > b.end - 3 - len(c.text)
+                                                                for c in cands)
+
     def _lead_in_funders(self, b: Block) -> list[Cand]:
         return [c for c in self.cands if b.start <= c.start and c.end <= b.end and is_funder_type(c, self.lex)]
 
@@ -508,6 +530,10 @@ class _Extractor:
         """The organisation a list item names, or None when the line is not a list item."""
         line = self.doc.text[b.start : b.end]
         words = line.split()
+        amount = next((c for c in cands if c.kind == "M"), None)
+        lead = len(line) - len(line.lstrip(" •·*-–—▪"))
+        if amount is not None and amount.start - b.start == lead:
+            return self._item_after_amount(b, line, amount, cands)
         lead_word = line.lstrip("•·*-–—▪ ").split(" ")[0]
         brand = any(ch.isupper() for ch in lead_word[1:])  # "proLAR Nett", "eSport Danmark"
         if not line or not (is_cap(lead_word) or brand) or (len(words) > 14 and b.kind != "item"):
@@ -517,13 +543,13 @@ class _Extractor:
         first = next((c for c in cands if c.kind in {"O", "C", "A", "P"}), None)
         if first is not None and first.kind == "P":
             return next((c for c in cands if c.kind in {"O", "C"}), None)
-        amount = next((c for c in cands if c.kind == "M"), None)
         if amount is not None:  # "SPORTSKLUBBEN AV 1909, kr 50.000 til utstyr": the name is what precedes the sum
-            head = line[: amount.start - b.start].strip(" ,:–-—•·*▪")
+            head = line[: amount.start - b.start].strip(" ,:–-—•·*▪(")
             verbs = self.lex.set("copulas") | self.lex.set("funding_receipt")
             cut = next((m.start() for m in re.finditer(r"\S+", head) if m.group() in verbs), None)
             head = head[:cut].rstrip(" ,") if cut else head  # "Bytårnet Skole får 100.000 kroner": not the verb
-            lead = len(line) - len(line.lstrip(" •·*-–—▪"))
+            if self._subtotal(b, cands) and not any(c.kind == "O" and c.start - b.start == lead for c in cands):
+                return None  # a sub-heading with its total: "Tiltak for utsatte grupper (7 millioner kroner)"
             if head and head[0].isalpha() and is_cap(head) and len(head.split()) <= 8 and not any(
                     c.kind in {"O", "C", "A"} and c.start - b.start == lead and c.end - b.start >= lead + len(head)
                     for c in cands):

@@ -37,6 +37,10 @@ _AMOUNT_PRE = re.compile(
     re.IGNORECASE,
 )
 _SCALE_SHORT = {"mnkr": 1_000_000, "mkr": 1_000_000}
+# "2 mill. Frelsesarmeen", "4,5 mio. til …": an abbreviated scale alone is money in the sector's lists (a head count
+# writes the word out: "2 millioner mennesker")
+_AMOUNT_BARE = re.compile(r"(?<![\w.,])(?P<num>\d+(?:,\d+)?)\s*(?P<scale>mio\.|mill\.|mia\.|mrd\.)(?P<cur>)",
+                          re.IGNORECASE)
 
 
 @dataclass
@@ -120,7 +124,8 @@ def find_amounts(text: str, base: int, block: int, lang: str = "da") -> list[Can
     if _DIGIT.search(text) is None:
         return out  # every amount has a digit; the amount patterns are slow to fail on every position
     matches = list(_AMOUNT.finditer(text))
-    matches += [m for m in _AMOUNT_PRE.finditer(text) if not any(x.start() < m.end() and m.start() < x.end()
+    for pattern in (_AMOUNT_PRE, _AMOUNT_BARE):
+        matches += [m for m in pattern.finditer(text) if not any(x.start() < m.end() and m.start() < x.end()
                                                                  for x in matches)]
     for m in matches:
         num = m.group("num").replace(" ", "").replace(".", "").replace(",", ".")

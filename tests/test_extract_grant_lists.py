@@ -1,0 +1,50 @@
+"""Grant lists as funders publish them: sums before or after the name, groups with totals, receiving lead-ins.
+The texts are written for these tests in the sector's style."""
+
+from __future__ import annotations
+
+from alliances.loaders.extract import extract
+from alliances.loaders.text import load_text
+
+
+def funds(text: str, lang: str) -> set[tuple[str, str, float | None]]:
+    """Through the text loader, which keeps bullets as list items."""
+    ex = extract(load_text(text.encode(), "test.txt")[0])
+    return {(a.subject.text, a.object.text, a.amount) for a in ex.assertions if a.relation == "funds"}
+
+
+def test_grant_list_sum_before_name_with_group_totals() -> None:
+    text = ("Regjeringen gir 12 millioner kroner til julehjelp\n\n"
+            "Midlene fordeles slik:\n\n"
+            " • Mat og klær (6 millioner kroner)\n"
+            "  • 3 mill. Frelsesarmeen\n"
+            "  • 3 mill. Kirkens Bymisjon\n"
+            " • Aktiviteter for barn (6 millioner kroner)\n"
+            "  • 6 mill. Redd Barna\n")
+    got = funds(text, "nb")
+    assert {(f, r) for f, r, _ in got} == {("Regjeringen", "Frelsesarmeen"), ("Regjeringen", "Kirkens Bymisjon"),
+                                           ("Regjeringen", "Redd Barna")}
+    assert ("Regjeringen", "Redd Barna", 6_000_000) in got
+
+
+def test_grant_list_item_name_stops_at_the_verb() -> None:
+    text = ("Sparebankstiftelsen DNB deler ut midler i Østfold\n\n"
+            "Disse får støtte:\n\n"
+            " • Fredrikstad Turnforening får 80.000 kroner til matter.\n"
+            " • Sarpsborg Sjakklubb får 40.000 kroner til brett og klokker.\n")
+    assert {(f, r) for f, r, _ in funds(text, "nb")} == {("Sparebankstiftelsen DNB", "Fredrikstad Turnforening"),
+                                                         ("Sparebankstiftelsen DNB", "Sarpsborg Sjakklubb")}
+
+
+def test_grant_list_receiving_lead_in_names_the_funder() -> None:
+    text = ("Feriehjælp 2025\n\n"
+            "Følgende organisationer har modtaget Bikubenfondens feriestøtte:\n\n"
+            "Kirkens Korshær\nDansk Folkehjælp\nKFUM's Sociale Arbejde\n")
+    assert {(f, r) for f, r, _ in funds(text, "da")} >= {("Bikubenfondens", "Kirkens Korshær"),
+                                                         ("Bikubenfondens", "Dansk Folkehjælp")}
+
+
+def test_receiving_verb_in_a_title_is_no_lead_in() -> None:
+    text = ("Nordea-fonden og Aarhus Kommune går sammen om fritidsliv\n\n"
+            "Aarhus Kommune – Nyheder – 3. marts 2025\n")
+    assert funds(text, "da") == set()
