@@ -217,13 +217,15 @@ class Listed:
     cue_here: bool
 
 
-def listed_members(reduced: str, slots: dict[int, Cand], lex: Lexicon, previous: str) -> Listed | None:
+def listed_members(reduced: str, slots: dict[int, Cand], lex: Lexicon, previous: str,
+                   cues: str = "member_cues") -> Listed | None:
     """The longest list of two or more organisations in a sentence with a member word in it, or of three or more
-    when the member word stands in the sentence before (`previous`, reduced too)."""
-    cue_here = _has_cue(reduced, lex)
-    if not cue_here and not _has_cue(previous, lex):
+    when the member word stands in the sentence before (`previous`, reduced too). With `cues="recipient_cues"`,
+    the organisations a sentence lists near a word for grant recipients ("Bland tidigare mottagare finns A, B …")."""
+    cue_here = _has_cue(reduced, lex, cues)
+    if not cue_here and not _has_cue(previous, lex, cues):
         return None
-    if _has_any(reduced, lex.set("funding_cues")):
+    if cues == "member_cues" and _has_any(reduced, lex.set("funding_cues")):
         return None  # "støttet af A, B og C": funders, read by `funding`
     words = reduced.split()
     conj = lex.set("conjunctions")
@@ -254,12 +256,12 @@ def listed_members(reduced: str, slots: dict[int, Cand], lex: Lexicon, previous:
     return Listed(tuple(best), alliances, cue_here)
 
 
-def _has_cue(reduced: str, lex: Lexicon) -> bool:
-    """A member word not negated ("… men er ikke medlemmer")."""
+def _has_cue(reduced: str, lex: Lexicon, cues: str) -> bool:
+    """A cue word not negated ("… men er ikke medlemmer")."""
     if not reduced:
         return False
     words = reduced.split()
-    by_first = _by_first_word(lex.set("member_cues"))
+    by_first = _by_first_word(lex.set(cues))
     if by_first.keys().isdisjoint(words):
         return False
     negations = lex.set("negations")

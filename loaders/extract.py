@@ -88,6 +88,7 @@ class _Extractor:
         self._labelled_lines(blocks, per_block)
         self._cue_funding(sentences, per_block)
         self._cue_members(sentences)
+        self._cue_recipients(sentences, per_block)
         self._positions(sentences)
         self._coreference()
         self._branches(sentences)
@@ -410,6 +411,22 @@ class _Extractor:
                 continue
             for org in listed.members:
                 self._assert(org, "memberOf", alliance, s.start, s.end, "memberOf:cue-list", CUE_CONFIDENCE, None)
+
+    def _cue_recipients(self, sentences: list[_Sentence], per_block: list[list[Cand]]) -> None:
+        """Grant recipients a sentence lists near a recipient word, funded by the grant-maker the text is about."""
+        read = {(a[3], a[4]) for a in self.assertions}
+        maker = None
+        for n, s in enumerate(sentences):
+            if "§" not in s.reduced or (s.start, s.end) in read:
+                continue
+            prev = sentences[n - 1] if n and sentences[n - 1].block == s.block else None
+            listed = listed_members(s.reduced, s.slots, self.lex, prev.reduced if prev else "", "recipient_cues")
+            if listed is None:
+                continue
+            maker = maker or self._grant_maker(per_block)
+            for org in listed.members:
+                if maker is not None and org is not maker:
+                    self._assert(maker, "funds", org, s.start, s.end, "funds:cue-recipients", CUE_CONFIDENCE, None)
 
     def _grant_maker(self, per_block: list[list[Cand]]) -> Cand | None:
         """The funder a grant announcement is about: the one the sentences name as funder most, else a foundation,
