@@ -227,26 +227,7 @@ def listed_members(reduced: str, slots: dict[int, Cand], lex: Lexicon, previous:
         return None
     if cues == "member_cues" and _has_any(reduced, lex.set("funding_cues")):
         return None  # "støttet af A, B og C": funders, read by `funding`
-    words = reduced.split()
-    conj = lex.set("conjunctions")
-    runs: list[list[Cand]] = []
-    run: list[Cand] = []
-    expect_item = True
-    for w in words:
-        m = MENTION_TOKEN.fullmatch(w)
-        if m and m.group(1) in "OC" and int(m.group(2)) in slots and expect_item:
-            run.append(slots[int(m.group(2))])
-            expect_item = False
-        elif not expect_item and (w == "," or w in conj):
-            expect_item = True
-        else:
-            if len(run) >= 2:
-                runs.append(run)
-            run, expect_item = [], True
-            if m and m.group(1) in "OC" and int(m.group(2)) in slots:
-                run, expect_item = [slots[int(m.group(2))]], False
-    if len(run) >= 2:
-        runs.append(run)
+    runs = [items for _, _, items in list_runs(reduced.split(), slots, lex.set("conjunctions")) if len(items) >= 2]
     if not runs:
         return None
     best = max(runs, key=len)
@@ -254,6 +235,48 @@ def listed_members(reduced: str, slots: dict[int, Cand], lex: Lexicon, previous:
         return None
     alliances = tuple(c for c in slots.values() if c.kind == "A" and not c.descriptive)
     return Listed(tuple(best), alliances, cue_here)
+
+
+def list_runs(words: Sequence[str], slots: dict[int, Cand], conj: frozenset[str]) -> list[tuple[int, int, list[Cand]]]:
+    """Runs of organisations joined by commas and conjunctions ("§O , §O og §C"): first word, end, items."""
+    out: list[tuple[int, int, list[Cand]]] = []
+    run: list[Cand] = []
+    start, expect_item = 0, True
+    for i, w in enumerate(words):
+        m = MENTION_TOKEN.fullmatch(w)
+        item = slots.get(int(m.group(2))) if m and m.group(1) in "OC" else None
+        if item is not None and expect_item:
+            if not run:
+                start = i
+            run.append(item)
+            expect_item = False
+        elif run and not expect_item and (w == "," or w in conj):
+            expect_item = True
+        else:
+            if run:
+                out.append((start, i, run))
+            run, expect_item = ([item], False) if item is not None else ([], True)
+            start = i
+    if run:
+        out.append((start, len(words), run))
+    return out
+
+
+def joint_subjects(reduced: str, slots: dict[int, Cand], lex: Lexicon) -> list[Cand]:
+    """Three or more organisations that open a sentence and go on with a word, not money: "A, B, C og D
+    inviterer …" (a joint act). Empty when the sentence speaks of money (recipients) or opens otherwise."""
+    words = reduced.split()
+    runs = list_runs(words, slots, lex.set("conjunctions"))
+    if not runs or runs[0][0] != 0 or len(runs[0][2]) < 3:
+        return []
+    end = runs[0][1]
+    if end >= len(words) or not words[end].isalpha():
+        return []
+    if not (lex.set("funding_cues") | lex.set("funding_receipt")).isdisjoint(words[end:]):
+        return []
+    if _has_cue(reduced, lex, "member_cues"):
+        return []  # "A, B og C blir medlem av stiftelsen": membership of what the sentence names, not a new alliance
+    return runs[0][2]
 
 
 def _has_cue(reduced: str, lex: Lexicon, cues: str) -> bool:

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 from alliances.graph.vocab import normalise
 from alliances.loaders.assertions import Assertion, Extraction, Mention, Position
-from alliances.loaders.cues import CUE_CONFIDENCE, funding, is_funder_type, listed_members
+from alliances.loaders.cues import CUE_CONFIDENCE, funding, is_funder_type, joint_subjects, listed_members
 from alliances.loaders.document import Block, Document
 from alliances.loaders.lexicon import Lexicon, gazetteer, lexicon_for, places
 from alliances.loaders.mentions import DASHES, QUOTES_OPEN, BlockScanner, Cand, is_acronym, is_cap, org_type_of
@@ -89,6 +89,7 @@ class _Extractor:
         self._cue_funding(sentences, per_block)
         self._cue_members(sentences)
         self._cue_recipients(sentences, per_block)
+        self._joint_subjects(sentences)
         self._positions(sentences)
         self._coreference()
         self._branches(sentences)
@@ -411,6 +412,20 @@ class _Extractor:
                 continue
             for org in listed.members:
                 self._assert(org, "memberOf", alliance, s.start, s.end, "memberOf:cue-list", CUE_CONFIDENCE, None)
+
+    def _joint_subjects(self, sentences: list[_Sentence]) -> None:
+        """"Frelsesarmeen, Kirkens Bymisjon, Redd Barna og Unicef inviterer …": three or more organisations that
+        open a sentence and act together form an alliance — the one the text speaks of, else one it leaves unnamed.
+        Not where money is the subject (recipients), nor where another rule read the sentence."""
+        read = {(a[3], a[4]) for a in self.assertions}
+        for s in sentences:
+            run = joint_subjects(s.reduced, s.slots, self.lex) if (s.start, s.end) not in read else []
+            if not run or any(self._is_place(c) for c in run):
+                continue
+            alliance = s.context or self._unnamed_alliance(run)
+            for org in run:
+                self._assert(org, "memberOf", alliance, s.start, s.end, "memberOf:joint-subject", CUE_CONFIDENCE,
+                             None)
 
     def _cue_recipients(self, sentences: list[_Sentence], per_block: list[list[Cand]]) -> None:
         """Grant recipients a sentence lists near a recipient word, funded by the grant-maker the text is about."""

@@ -144,3 +144,40 @@ def test_a_list_after_blant_dem_names_members_of_the_alliance_before() -> None:
             "Blant dem er Frelsesarmeen, Kirkens Bymisjon og Redd Barna.")
     got = {s for s, o in pairs(text, "nb", "memberOf") if o == "Barnefattigdomsalliansen"}
     assert {"Frelsesarmeen", "Kirkens Bymisjon", "Redd Barna"} <= got
+
+
+def test_recipients_listed_near_a_recipient_word_get_the_grant_maker() -> None:
+    text = ("Sparebankstiftelsen DNB deler ut 40 millioner kroner til lokale lag.\n"
+            "Blant mottakerne finner vi Oslo Turnforening, Kirkens Bymisjon og Norsk Folkehjelp.")
+    assert pairs(text, "nb", "funds") >= {("Sparebankstiftelsen DNB", "Kirkens Bymisjon"),
+                                          ("Sparebankstiftelsen DNB", "Norsk Folkehjelp")}
+
+
+@pytest.mark.parametrize(
+    "text,lang",
+    [
+        ("Frelsesarmeen, Kirkens Bymisjon, Redd Barna og Unicef inviterer partilederne til debatt om barnefattigdom.",
+         "nb"),
+        ("Rädda Barnen, Stockholms Stadsmission och Majblomman kräver en nationell strategi mot barnfattigdom.", "sv"),
+    ],
+)
+def test_three_organisations_acting_together_form_an_unnamed_alliance(text: str, lang: str) -> None:
+    ex = extract(Document(text, "test", lang))
+    members = [a for a in ex.assertions if a.relation == "memberOf"]
+    assert len(members) >= 3 and len({a.object.key for a in members}) == 1 and not members[0].object.names
+
+
+@pytest.mark.parametrize(
+    "text,lang",
+    [
+        # money as the subject's matter: recipients, not a coalition
+        ("Kirkens Korshær, Dansk Folkehjælp og Mødrehjælpen får 2 mio. kr. til julehjælp.", "da"),
+        # a member word: membership of what the sentence names, read by other rules
+        ("Norsk Folkehjelp, Redd Barna og Unicef Norge blir medlem av stiftelsen.", "nb"),
+        # two are a pair, not a joint act of three
+        ("Röda Korset och Rädda Barnen bjuder in till seminarium.", "sv"),
+    ],
+)
+def test_no_joint_alliance_for_money_members_or_pairs(text: str, lang: str) -> None:
+    ex = extract(Document(text, "test", lang))
+    assert not [a for a in ex.assertions if a.rule == "memberOf:joint-subject"]
