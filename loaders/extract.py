@@ -555,6 +555,12 @@ class _Extractor:
         return b.kind == "item" and line.endswith(")") and any(c.kind == "M" and c.end > b.end - 3 - len(c.text)
                                                                 for c in cands)
 
+    def _describes(self, text: str) -> bool:
+        """"Stærkt reduceret overdødelighed for mennesker med psykiske lidelser": four or more lower-case words that
+        are neither a name's connectors nor conjunctions make a description, not a name."""
+        skip = self.lex.set("name_connectors") | self.lex.set("conjunctions")
+        return sum(1 for w in text.split()[1:] if w.islower() and w not in skip) >= 4
+
     def _lead_in_funders(self, b: Block) -> list[Cand]:
         return [c for c in self.cands if b.start <= c.start and c.end <= b.end and is_funder_type(c, self.lex)]
 
@@ -562,6 +568,8 @@ class _Extractor:
         """The organisation a list item names, or None when the line is not a list item."""
         line = self.doc.text[b.start : b.end]
         words = line.split()
+        if line.rstrip().endswith(":"):
+            return None  # a lead-in of its own ("Prosjekter som fikk støtte i 2023:")
         amount = next((c for c in cands if c.kind == "M"), None)
         lead = len(line) - len(line.lstrip(" •·*-–—▪"))
         if amount is not None and amount.start - b.start == lead:
@@ -608,6 +616,7 @@ class _Extractor:
         first_word = head.split()[0].lower() if head else ""
         if head and len(head.split()) <= 8 and (name_end < len(line) or len(words) <= 8) \
                 and first_word not in self.lex.vocabulary() and first_word not in self.lower_words \
+                and first_word not in self.lex.common_words() and not self._describes(head) \
                 and head.lower() not in self.lex.set("not_names"):
             return self._new_cand(b, line.index(head), line.index(head) + len(head), "O")
         return None

@@ -182,6 +182,16 @@ class Lexicon:
             self.words["_vocabulary"] = frozenset(words)
         return self.words["_vocabulary"]
 
+    def common_words(self) -> frozenset[str]:
+        """The language's frequent words (data/words) that name no known body, person or place: one of them alone
+        at the start of a sentence ("Relevante", "Målet", "Først") is a word, not a one-word name."""
+        if "_common" not in self.words:
+            words = set(_lines(DATA / "words" / f"{self.lang}.txt"))
+            known = {k for k in gazetteer() if " " not in k} | {n.lower() for n in given_names()} | {
+                p.lower() for p in places()}
+            self.words["_common"] = frozenset(words - known)
+        return self.words["_common"]
+
     def phrase_starts(self, key: str) -> frozenset[str]:
         """Every prefix of every phrase in a rule list (lower-cased, cached): whether a word can begin one."""
         cache = f"_starts_{key}"

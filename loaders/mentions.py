@@ -188,6 +188,7 @@ class BlockScanner:
         self.common = lowercase_words | self.anaphora | self.stops
         self.name_heads = self.cues | self.prefixes | self.org_words
         self.vocabulary = lex.vocabulary()
+        self.common_words = lex.common_words()
         self.inner_preps = lex.set("alliance_preps") | {"i", "af", "av", "med", "mod", "mot", "för", "til", "till"}
         self.hard_stops = self.stops - self.inner_preps
         self.common_or_inner = self.common | self.inner_preps
@@ -353,6 +354,9 @@ class BlockScanner:
             i += 2  # but "Statsforvalteren i Nordland" is a known body in a place
         if i >= j:
             return None
+        if j - i == 1 and i in sent_starts and tk.lowers[i] in self.common_words and not is_acronym(tk.words[i]) \
+                and not (j < len(tk) and tk.lowers[j] in self.alliance_suffixes):
+            return None  # "Relevante aktører …", "Målet er …": a frequent word alone opens the sentence
         words = tk.words[i:j]
         lows = [w.lower() for w in words]
         # name heads that may continue in lower case ("Riksförbundet för social och mental hälsa")

@@ -48,3 +48,11 @@ def test_receiving_verb_in_a_title_is_no_lead_in() -> None:
     text = ("Nordea-fonden og Aarhus Kommune går sammen om fritidsliv\n\n"
             "Aarhus Kommune – Nyheder – 3. marts 2025\n")
     assert funds(text, "da") == set()
+
+
+def test_list_lines_that_describe_are_no_names() -> None:
+    text = ("Alliancen arbejder for:\n\n"
+            " • Relevante, tidlige og tilgængelige tilbud til alle\n"
+            " • Markant færre tvangsindlæggelser for mennesker med psykiske lidelser\n")
+    ex = extract(load_text(text.encode(), "test.txt")[0])
+    assert not [a for a in ex.assertions if a.relation == "memberOf"]
