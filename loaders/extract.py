@@ -40,6 +40,9 @@ def _in_country(countries: tuple[str, ...]) -> re.Pattern[str]:
     return re.compile(rf" i ({'|'.join(re.escape(c) for c in names)})$" if names else r"(?!)")
 
 
+_GENITIVE_ENDS = ("s", "'s", "’s", ":s")
+
+
 @dataclass
 class _Sentence:
     block: int
@@ -659,6 +662,8 @@ class _Extractor:
                 for m in t.regex.finditer(s.reduced):
                     if t.relation == "affiliation":  # "A og B fra Oslo Røde Kors": each of them
                         o = _one(s, m.group("O"))
+                        if t.source.startswith("{O") and o is not None and not o.text.endswith(_GENITIVE_ENDS):
+                            continue  # an organisation right before a person only as a genitive
                         for _, i in slot_mentions(m.group("P")):
                             p = _as_person(s.slots.get(i))
                             if p and o and o.kind in {"O", "C"}:

@@ -31,6 +31,11 @@ def posts(text: str, lang: str) -> set[tuple[str, str]]:
         ("– Ingen barn skal gå sultne på skolen, sier Ola Hansen i Redd Barna.", "nb", ("Ola Hansen", "Redd Barna")),
         ("– Vi behöver fler bostäder, säger Eva Lind på Hyresgästföreningen.", "sv",
          ("Eva Lind", "Hyresgästföreningen")),
+        # a genitive organisation right before the name
+        ("– Vi må samarbeide mer, sa Kirkens Bymisjons Ola Nilsen på møtet.", "nb", ("Ola Nilsen", "Kirkens Bymisjons")),
+        # the first organisation inside brackets that go on
+        ("I gruppen satt Kari Holm (Stiftelsen Dam og tidligere leder av Frivillighet Norge).", "nb",
+         ("Kari Holm", "Stiftelsen Dam")),
         # a role the lexicon knows ("præsident") before the organisation and the name
         ("Præsident for Dansk Røde Kors Jens Madsen glæder sig over aftalen.", "da", ("Jens Madsen", "Dansk Røde Kors")),
     ],
