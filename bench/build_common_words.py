@@ -1,9 +1,10 @@
 """Write loaders/data/words/{da,nb,sv}.txt: the language's most frequent words (wordfreq), for telling a
 capitalised common word at the start of a sentence from a one-word name. Needs `pip install wordfreq` (build only)."""
 import sys
-from pathlib import Path
-from wordfreq import top_n_list
 from importlib.metadata import version
+from pathlib import Path
+
+from wordfreq import top_n_list
 
 N = 15000
 out = Path(sys.argv[1])

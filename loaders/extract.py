@@ -102,7 +102,8 @@ class _Extractor:
     def _blocks(self) -> list[Block]:
         if self.doc.blocks:
             return [b for b in self.doc.blocks if self.doc.text[b.start : b.end].strip()]
-        out, pos = [], 0
+        out: list[Block] = []
+        pos = 0
         for line in self.doc.text.split("\n"):
             if line.strip():
                 lead = len(line) - len(line.lstrip())
@@ -555,8 +556,8 @@ class _Extractor:
     def _subtotal(self, b: Block, cands: list[Cand]) -> bool:
         """A list line that ends in a sum in brackets: a group of the list with its total."""
         line = self.doc.text[b.start : b.end].rstrip()
-        return b.kind == "item" and line.endswith(")") and any(c.kind == "M" and c.end > b.end - 3 - len(c.text)
-                                                                for c in cands)
+        return b.kind == "item" and line.endswith(")") and any(
+            c.kind == "M" and self.doc.text[c.end : b.end].strip() == ")" for c in cands)
 
     def _describes(self, text: str) -> bool:
         """"Stærkt reduceret overdødelighed for mennesker med psykiske lidelser": four or more lower-case words that
@@ -852,12 +853,12 @@ class _Extractor:
                         names.append(n)
             keep[key] = tuple(names)
         mentions: dict[int, Mention] = {}
-        for key, names in keep.items():
+        for key, kept in keep.items():
             for c in groups[key]:
                 kind = {"O": "Organisation", "C": "Organisation", "A": "Alliance", "P": "Person"}[c.kind]
                 org_type = next((x.org_type for x in groups[key] if x.org_type), "")
-                mentions[id(c)] = Mention(c.text or names[0] if names else c.text, c.start, c.end, kind, org_type,
-                                          key, names, generated=c.key.startswith("agreement:"))
+                mentions[id(c)] = Mention(c.text or kept[0] if kept else c.text, c.start, c.end, kind, org_type,
+                                          key, kept, generated=c.key.startswith("agreement:"))
         for c in self.generated.values():
             if id(c) not in mentions:
                 mentions[id(c)] = Mention("", c.start, c.end, "Alliance", "", c.key, (), generated=True)

@@ -230,7 +230,7 @@ class Lexicon:
             # tokenising ~15,000 names filled the tokenizer's cache with strings texts seldom hold, and a big cache
             # makes every later lookup slower (about 20 % of extraction time): setting the rules again empties it
             tokenizer = self.nlp.tokenizer
-            tokenizer.rules = tokenizer.rules  # type: ignore[attr-defined]
+            tokenizer.rules = tokenizer.rules  # type: ignore[attr-defined,union-attr]
             self._matcher, self._lower_matcher = exact, lower
         return self._matcher, self._lower_matcher
 
@@ -262,7 +262,7 @@ def lexicon_for(lang: str) -> Lexicon:
     nlp = spacy.blank(lang)
     for abbr in rules.get("abbreviations", []):
         for form in {str(abbr), str(abbr).capitalize()}:
-            nlp.tokenizer.add_special_case(form, [{ORTH: form}])
+            nlp.tokenizer.add_special_case(form, [{ORTH: form}])  # type: ignore[union-attr]
     nlp.add_pipe("sentencizer")
     conj = [str(c) for c in rules.get("conjunctions", ["og"])]
     stops = tuple(str(w).lower() for w in [*rules.get("name_stops", []), *rules.get("copulas", []), *rules.get(

@@ -233,14 +233,14 @@ class BlockScanner:
             if taken[i] or not (first.isupper() or first.isdigit()) or not self._starts_name(tk, i):
                 i += 1
                 continue
-            c = self._cap_run(tk, i, base, taken, sent_starts)
-            if c is None:
+            run = self._cap_run(tk, i, base, taken, sent_starts)
+            if run is None:
                 i += 1
                 continue
-            if c.kind in {"O", "C"}:
-                self._extend_branch(tk, c, base)
-            add(c)
-            i = c.tok_end
+            if run.kind in {"O", "C"}:
+                self._extend_branch(tk, run, base)
+            add(run)
+            i = run.tok_end
         for c in self._descriptive(tk, base, taken):
             # its bracketed acronym was found on its own before: "(NIA)" belongs to the name now
             cands[:] = [x for x in cands if not (c.tok_start <= x.tok_start and x.tok_end <= c.tok_end)]
