@@ -255,10 +255,11 @@ class _Extractor:
         if relation == "agreement":
             self._agreement(subj, rule, s)
             return
-        if relation == "facilitatedByContext":
-            if self.main_alliance is None:
+        if relation.endswith("Context"):  # "sekretariatet ligger hos X", "X er initiativtager": of the alliance
+            alliance = s.context or self.main_alliance  # the text speaks of here
+            if alliance is None:
                 return
-            subj, relation = [self.main_alliance], "facilitatedBy"
+            subj, relation = [alliance], relation.removesuffix("Context")
         if relation == "naming":  # "Partnerskapet har fått namnet Vägen Hem"
             if subj and obj and subj[0].key.startswith("agreement:") or subj and not subj[0].text:
                 self.named_as = obj[0] if obj else None

@@ -171,3 +171,18 @@ def test_extract_member_list_records_are_taken_as_stated() -> None:
     assert [(a.subject.text, a.relation, a.object.text, a.confidence) for a in ex.assertions] == [
         ("Kirkens Korshær", "memberOf", "Alliancen mod Hjemløshed", 1.0)
     ]
+
+
+@pytest.mark.parametrize(
+    "text,lang,founders",
+    [
+        ("Alliancen for Psykisk Trivsel samler 30 organisationer. Det er Psykiatrifonden, Sind og Ventilen Danmark, "
+         "der har været initiativtagere.", "da", {"Psykiatrifonden", "Sind", "Ventilen Danmark"}),
+        ("Nettverket for Ensomme Eldre ble lansert i går. Initiativet er grunnlagt i fellesskap av Røde Kors og "
+         "Nasjonalforeningen for folkehelsen.", "nb", {"Røde Kors", "Nasjonalforeningen for folkehelsen"}),
+        ("Alliansen mot Matsvinn har nu tolv medlemmar. Initiativtagare var Stockholms Stadsmission och Matmissionen.",
+         "sv", {"Stockholms Stadsmission", "Matmissionen"}),
+    ],
+)
+def test_extract_founders_of_the_alliance_the_text_speaks_of(text: str, lang: str, founders: set[str]) -> None:
+    assert {o for s, r, o in triples(text, lang) if r == "foundedBy"} == founders
