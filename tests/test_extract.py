@@ -186,3 +186,18 @@ def test_extract_member_list_records_are_taken_as_stated() -> None:
 )
 def test_extract_founders_of_the_alliance_the_text_speaks_of(text: str, lang: str, founders: set[str]) -> None:
     assert {o for s, r, o in triples(text, lang) if r == "foundedBy"} == founders
+
+
+@pytest.mark.parametrize(
+    "text,lang,pair",
+    [
+        ("Avtalen er inngått mellom Lunner kommune og Sykehuset Innlandet HF.", "nb",
+         ("Lunner kommune", "Sykehuset Innlandet HF")),
+        ("Det er et samarbejdsprojekt mellem Headspace Roskilde og Boligselskabet Sjælland.", "da",
+         ("Headspace Roskilde", "Boligselskabet Sjælland")),
+        ("Överenskommelsen har tecknats mellan Region Skåne och Malmö stad.", "sv", ("Region Skåne", "Malmö stad")),
+    ],
+)
+def test_extract_agreement_made_between_two_parties(text: str, lang: str, pair: tuple[str, str]) -> None:
+    partners = {(s, o) for s, r, o in triples(text, lang) if r == "partnerOf"}
+    assert pair in partners or pair[::-1] in partners
