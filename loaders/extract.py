@@ -311,7 +311,7 @@ class _Extractor:
             return  # "medlemmer i fylkene Oslo, Trøndelag og Vestland": places are not parties
         if relation in {"facilitatedBy", "foundedBy"} and s.kind != "A":
             return
-        if s.kind in {"P", "M", "R"} or o.kind in {"P", "M", "R"}:
+        if s.kind in {"P", "M", "R"} or o.kind in {"P", "M", "R"} or s.credit or o.credit:
             return
         for c in (s, o):
             if c.kind == "C":

@@ -58,6 +58,7 @@ class Cand:
     org_type: str = ""
     descriptive: bool = False
     quoted: bool = False
+    credit: bool = False  # named in a photo or source credit: a name, never a party of a relation
     licensed: bool = False
     value: float | None = None
     currency: str | None = None
@@ -66,7 +67,9 @@ class Cand:
 
 
 def is_cap(text: str) -> bool:
-    return bool(text) and (text[0].isupper() or (text[0].isdigit() and any(c.isalpha() for c in text)))
+    """Capitalised, or a digit that a letter follows ("3F"); never a piece of markup left in a text ("4<br")."""
+    return bool(text) and (text[0].isupper() or (text[0].isdigit() and any(c.isalpha() for c in text))) \
+        and "<" not in text and ">" not in text
 
 
 def is_acronym(text: str) -> bool:
@@ -199,6 +202,7 @@ class BlockScanner:
         self.role_starts = lex.phrase_starts("roles")
         self.shared_heads = lex.set("shared_heads")
         self.national = lex.set("national_adjectives")
+        self.credit_words = lex.set("credit_words")
 
     def scan(self, tk: Tokens, base: int, block: int) -> list[Cand]:
         """The mention candidates of one block, `base` its offset in the document, in token order."""
@@ -230,7 +234,8 @@ class BlockScanner:
         words = tk.words
         while i < n_toks:
             first = words[i][:1]  # is_cap's first test, inline: most tokens fail it
-            if taken[i] or not (first.isupper() or first.isdigit()) or not self._starts_name(tk, i):
+            if taken[i] or not (first.isupper() or first.isdigit()) or not self._starts_name(tk, i) \
+                    or self._shouted(tk, i):
                 i += 1
                 continue
             run = self._cap_run(tk, i, base, taken, sent_starts)
@@ -250,6 +255,8 @@ class BlockScanner:
         self._persons_by_role(tk, cands)
         self._shared_heads(tk, cands)
         cands[:] = self._list_segments(tk, cands, base)
+        cands[:] = self._acronym_names(tk, cands, base)
+        self._credits(tk, cands)
         for c in find_amounts(tk.text, base, block, self.lex.lang):
             span = tk.char_span(c.start - base, c.end - base)
             if span is not None and not any(taken[span[0] : span[1]]):
@@ -320,7 +327,7 @@ class BlockScanner:
             t = tk.words[j]
             if t in self.given and j + 1 < len(tk) and is_cap(tk.words[j + 1]) and tk.words[i] not in self.given:
                 break  # "SOS-barnebyer Bente Lier": a person's name starts here
-            if is_cap(t) and t.lower() not in self.not_names:
+            if is_cap(t) and t.lower() not in self.not_names and not self._shouted(tk, j):
                 j += 1
             elif (t.lower() in self.connectors or t in DASHES) and j + 1 < len(tk) and is_cap(tk.words[j + 1]) \
                     and not taken[j + 1] and tk.words[j + 1].lower() not in self.not_names:
@@ -407,6 +414,24 @@ class BlockScanner:
             self._absorb_acronym(tk, c, base)
         return c
 
+    def _shouted(self, tk: Tokens, i: int) -> bool:
+        """A word in a run of capitals with a common word or a town in it ("FORORD INNLEDNING", "SAMLET OVERSIKT",
+        "BERGEN TRONDHEIM" in a table of contents): no acronym and no name, unless the gazetteer knows it. One such
+        word next to a name in normal case is a brand ("BROEN Danmark")."""
+        if not self._capitals(tk.words[i]) or len(tk.words[i]) < 4 or tk.lowers[i] in gazetteer():
+            return False
+        a, b = i, i + 1
+        while a > 0 and self._capitals(tk.words[a - 1]):
+            a -= 1
+        while b < len(tk) and self._capitals(tk.words[b]):
+            b += 1
+        return b - a >= 2 and any(len(w) >= 4 and (w.lower() in self.common_words or w.title() in places())
+                                  for w in tk.words[a:b])
+
+    @staticmethod
+    def _capitals(word: str) -> bool:
+        return len(word) > 1 and word.isalpha() and word.isupper()
+
     def _heads_name(self, low: str) -> bool:
         """A word that may open a name joined by a preposition: a cue, prefix or organisation word or suffix,
         a national adjective ("Nationalt partnerskab mod …", "Fonden for …", "Videnscenter for …")."""
@@ -460,7 +485,7 @@ class BlockScanner:
         if last.endswith(("s", "’s", "'s")) and normalise(c.text) not in gazetteer():
             return  # "Bikubenfondens Feriehjælp": the known body's genitive and what it owns, not a longer name
         k = e
-        while k < n and k not in stops and is_cap(words[k]) and tk.alpha[k] \
+        while k < n and k not in stops and is_cap(words[k]) and tk.alpha[k] and not self._shouted(tk, k) \
                 and lowers[k] not in self.not_names and lowers[k] not in self.function_words \
                 and words[k] not in self.countries and not (words[k] in self.given and k + 1 < n
                                                             and is_cap(words[k + 1])):
@@ -618,6 +643,78 @@ class BlockScanner:
             cands = [c for c in cands if c not in inside] + [merged]
         return sorted(cands, key=lambda c: c.tok_start)
 
+    def _credits(self, tk: Tokens, cands: list[Cand]) -> None:
+        """"Foto: Colourbox", "Foto: Maria Flaten / NTB": names in a credit, each after the credit word or after a
+        name of the same credit."""
+        credit_ends = set()
+        for c in sorted(cands, key=lambda c: c.tok_start):
+            p = c.tok_start - 1
+            while p >= 0 and tk.words[p] in {":", "/", ",", "&", "-", "–"}:
+                p -= 1
+            if p < 0 or p == c.tok_start - 1:
+                continue  # a credit needs its colon or slash: "foto" alone may be a noun of the sentence
+            if tk.lowers[p] in self.credit_words or p + 1 in credit_ends:
+                c.credit = True
+                credit_ends.add(c.tok_end)
+
+    def _acronym_names(self, tk: Tokens, cands: list[Cand], base: int) -> list[Cand]:
+        """"Sveriges kvinno- och tjejjourers riksförbund (SKR)", "Riksförbundet för suicidprevention och
+        efterlevandestöd (SPES)": a bracketed acronym tells where a long name ends, and its first letter where the
+        name starts — lower-case words, "- och" and all.
+
+        Walking back from the bracket, the nearest capitalised word with the acronym's initial starts the name; when
+        none has it, the nearest capitalised word does. The walk stops at punctuation, at a verb, and at a
+        conjunction once a start was found (unless the conjunction joins two compounds: "kvinno- och tjejjourers").
+        """
+        words, lowers, n = tk.words, tk.lowers, len(tk)
+        sent_first = {s for s, _ in tk.sents}
+        gaz = gazetteer()
+        for k in range(1, n - 2):
+            if words[k] != "(" or words[k + 2] != ")" or not is_acronym(words[k + 1]):
+                continue
+            acr = words[k + 1]
+            start, nearest, b = None, None, k - 1
+            while b >= 0 and k - b <= 9:
+                w, low = words[b], lowers[b]
+                if not tk.alpha[b] and not w.endswith("-"):
+                    break
+                if low in self.conj:
+                    if nearest is not None and not words[b - 1].endswith("-"):
+                        break
+                elif low in self.hard_stops and low not in self.connectors:
+                    break
+                elif is_cap(w) and low not in self.connectors:
+                    nearest = nearest if nearest is not None else b
+                    if w[0].upper() == acr[0].upper():
+                        start = b
+                        break
+                if b in sent_first:
+                    break
+                b -= 1
+            start = start if start is not None else nearest
+            if start is None or k - start < 2:
+                continue
+            name_words = words[start:k]
+            if name_words[-1].endswith("-") or lowers[start] in self.function_words:
+                continue
+            inside = [c for c in cands if c.tok_start < k + 3 and c.tok_end > start]
+            if any(c.kind in {"P", "M", "R"} or (c.entry is not None and c.tok_start != k + 1) for c in inside) \
+                    or any(c.tok_start < start for c in inside) \
+                    or any((c.tok_start, c.tok_end) in {(start, k), (start, k + 3)} for c in inside):
+                continue  # a person, a known name, or a name that already ends at the bracket: nothing to mend
+            text = tk.span_text(start, k)
+            lows = [w.lower() for w in name_words]
+            kind = "A" if self._classify(name_words, lows) == "A" else "O"
+            c = Cand(kind, base + tk.start_char(start), base + tk.idx[k + 2] + 1, text, start, k + 3, licensed=True,
+                     block=inside[0].block if inside else 0)
+            known = gaz.get(normalise(acr))
+            # "(SKR)" after the women's shelters' union is not the known SKR of the municipalities
+            other = known is not None and not _same_name(known.name, text)
+            c.names = [text] if other else [text, acr]
+            c.org_type = org_type_of(name_words, self.lex) if kind == "O" else ""
+            cands = [x for x in cands if x not in inside] + [c]
+        return sorted(cands, key=lambda c: c.tok_start)
+
     def _persons_by_role(self, tk: Tokens, cands: list[Cand]) -> None:
         """"Cliff Kaltoft, sekretariatsleder i …", "socialminister Astrid Krag": a short capitalised run right next
         to a role word is a person, even when the given name is not in the name list."""
@@ -703,6 +800,12 @@ class BlockScanner:
             else:
                 i += 1
         return out
+
+
+def _same_name(a: str, b: str) -> bool:
+    """Two spellings of one name: most words of `a` are in `b` ("… efterlevandes stöd" / "… efterlevandestöd")."""
+    wa, wb = normalise(a).split(), set(normalise(b).split())
+    return bool(wa) and sum(w in wb for w in wa) >= 0.6 * len(wa)
 
 
 def _strip_genitive(text: str) -> str:
