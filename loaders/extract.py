@@ -226,6 +226,7 @@ class _Extractor:
         starts = sorted((str(w) for w in self.lex.rules.get("enumeration_starts", [])), key=len, reverse=True)
         enum = re.compile(r"^(?:(?:" + "|".join(re.escape(w) for w in starts) + r") )*(§A\d+§)") if starts else None
         pending: tuple[list[Cand], _Sentence, int] | None = None  # "X er en del af flere alliancer." awaits them
+        self._declared_alliances(sentences)
         for n, s in enumerate(sentences):
             if "§" not in s.reduced:
                 continue
@@ -241,11 +242,31 @@ class _Extractor:
                 if not t.may_match(s.reduced):
                     continue
                 for m in t.regex.finditer(s.reduced):
+                    if t.relation == "declaresAlliance":
+                        continue
                     if t.relation == "memberOfMany":
                         subj = [s.slots[i] for _, i in slot_mentions(m.group("S")) if i in s.slots]
                         pending = (subj, s, n)
                         continue
                     self._apply(t.relation, t.rule, m.groupdict(), s)
+
+    def _declared_alliances(self, sentences: list[_Sentence]) -> None:
+        """"Next in Mind er et felles initiativ fra A, B og C": a brand-like name the text says is an initiative,
+        partnership or network of named organisations is an alliance, here and wherever the text repeats it."""
+        declared: set[str] = set()
+        for s in sentences:
+            for t in self.lex.templates.get("declaresAlliance", []):
+                m = t.regex.search(s.reduced)
+                if m:
+                    declared |= {normalise(s.slots[i].text) for _, i in slot_mentions(m.group("S")) if i in s.slots
+                                 and s.slots[i].kind == "C"}
+        if not declared:
+            return
+        for s in sentences:
+            for i, c in s.slots.items():
+                if c.kind == "C" and normalise(c.text) in declared:
+                    c.kind, c.licensed = "A", True
+                    s.reduced = s.reduced.replace(f"§C{i}§", f"§A{i}§")
 
     def _apply(self, relation: str, rule: str, groups: dict[str, str | None], s: _Sentence) -> None:
         subj = [s.slots[i] for _, i in slot_mentions(groups.get("S")) if i in s.slots]
@@ -653,7 +674,7 @@ class _Extractor:
                 for m in t.regex.finditer(s.reduced):
                     p, r, o = (_one(s, m.group(g)) for g in ("P", "R", "O"))
                     p = _as_person(p)
-                    if p and r and o and o.kind in {"O", "C", "A"}:
+                    if p and r and o and o.kind in {"O", "C", "A"} and not self._is_place(o):
                         self.positions.append((p, o, r.text, s.start, s.end, t.rule, CONFIDENCE["position"]))
                         found = True
             if found:
@@ -668,7 +689,7 @@ class _Extractor:
                             continue  # an organisation right before a person only as a genitive
                         for _, i in slot_mentions(m.group("P")):
                             p = _as_person(s.slots.get(i))
-                            if p and o and o.kind in {"O", "C"}:
+                            if p and o and o.kind in {"O", "C"} and not self._is_place(o):
                                 self.positions.append((p, o, "", s.start, s.end, t.rule, 0.6))
                         continue
                     p, r = _as_person(_one(s, m.group("P"))), _one(s, m.group("R"))

@@ -36,6 +36,8 @@ _AMOUNT_PRE = re.compile(
     r"(?:\s*(?P<scale>mio\.|mio|mill\.|mill|millioner|miljoner|mia\.|mrd\.))?(?![\d])",
     re.IGNORECASE,
 )
+# "Next in Mind", "Reach for Change": an English connector joins an English name, not a Nordic common noun to one
+_ENGLISH_CONNECTORS = frozenset({"in", "of", "the", "and"})
 _SCALE_SHORT = {"mnkr": 1_000_000, "mkr": 1_000_000}
 # "2 mill. Frelsesarmeen", "4,5 mio. til …": an abbreviated scale alone is money in the sector's lists (a head count
 # writes the word out: "2 millioner mennesker")
@@ -227,6 +229,7 @@ class BlockScanner:
                 self._extend_branch(tk, c, base)
                 self._extend_known(tk, c, base, in_known | sent_starts)
                 self._association_of(tk, c, base)
+                self._titled(tk, c, base)
                 add(c)
         for c in self._quoted(tk, base, taken):
             add(c)
@@ -329,6 +332,9 @@ class BlockScanner:
                 break  # "SOS-barnebyer Bente Lier": a person's name starts here
             if is_cap(t) and t.lower() not in self.not_names and not self._shouted(tk, j):
                 j += 1
+            elif t.lower() in self.connectors and tk.words[i] in self.given and 2 <= j - i <= 3 \
+                    and all(w[1:].islower() for w in tk.words[i:j]):
+                break  # "Petter Jansen i SAS Braathens": a person and where they work, not one name
             elif (t.lower() in self.connectors or t in DASHES) and j + 1 < len(tk) and is_cap(tk.words[j + 1]) \
                     and not taken[j + 1] and tk.words[j + 1].lower() not in self.not_names:
                 if t in DASHES and not is_acronym(tk.words[j - 1]):
@@ -356,6 +362,7 @@ class BlockScanner:
         # "Formålet med Nationalt partnerskab …", "Baggrunden for Projekt Netværket": a sentence-initial word that
         # heads no name, joined by a preposition to the name that follows, is a common noun
         if i in sent_starts and j - i >= 3 and tk.lowers[i + 1] in self.connectors and tk.alpha[i + 1] \
+                and tk.lowers[i + 1] not in _ENGLISH_CONNECTORS \
                 and not self._heads_name(tk.lowers[i]) and not is_acronym(tk.words[i]) and tk.words[i] not in self.given \
                 and tk.lowers[i] not in gazetteer() and not (j - i == 3 and tk.words[i + 2] in places()):
             i += 2  # but "Statsforvalteren i Nordland" is a known body in a place
@@ -398,6 +405,8 @@ class BlockScanner:
                                or (lows[0][-1:] == "s" and lows[0][:-1] in self.anaphora)
                                or lows[0] in self.stops or lows[0] in self.inner_preps):
             return None
+        if len(words) == 3 and lows[0] in self.cues and lows[1] in self.inner_preps and words[2] in places():
+            return None  # "Prosjektet i Lier", "Nätverket i Malmö": the local part of something, not a name
         kind = self._classify(words, lows)
         if kind is None:
             return None
@@ -509,10 +518,20 @@ class BlockScanner:
             c.tok_start, c.start, c.text = s - 1, base + tk.start_char(s - 1), tk.span_text(s - 1, c.tok_end)
             c.kind, c.entry, c.names, c.org_type = "O", None, [], "NGO"
 
+    def _titled(self, tk: Tokens, c: Cand, base: int) -> None:
+        """"Boligselskabet AKB", "Stiftelsen Kavlifondet": a capitalised organisation word in the definite form right
+        before a known name is part of how the text writes that name."""
+        s = c.tok_start
+        if c.kind != "O" or s == 0 or not is_cap(tk.words[s - 1]) or tk.lowers[s - 1] not in self.prefixes \
+                or not tk.lowers[s - 1].endswith(("et", "en")):
+            return
+        c.names = [tk.span_text(s - 1, c.tok_end), *(c.names or [c.text])]
+        c.tok_start, c.start, c.text = s - 1, base + tk.start_char(s - 1), c.names[0]
+
     def _classify(self, words: list[str], lows: list[str]) -> str | None:
         if words[0] in self.given and 2 <= len(words) <= 4 and all(
             is_cap(w) or w in {"-"} for w in words
-        ) and not any(self._org_head(w) for w in words[1:]):
+        ) and not any(self._org_head(w) or w.lower() in self.org_words for w in words[1:]):
             return "P"
         if len(words) >= 2 and (lows[0] in self.cues or (lows[0] in self.national and lows[1] in self.cues)):
             return "A"

@@ -176,10 +176,10 @@ def test_extract_member_list_records_are_taken_as_stated() -> None:
 @pytest.mark.parametrize(
     "text,lang,founders",
     [
-        ("Alliancen for Psykisk Trivsel samler 30 organisationer. Det er Psykiatrifonden, Sind og Ventilen Danmark, "
-         "der har været initiativtagere.", "da", {"Psykiatrifonden", "Sind", "Ventilen Danmark"}),
-        ("Nettverket for Ensomme Eldre ble lansert i går. Initiativet er grunnlagt i fellesskap av Røde Kors og "
-         "Nasjonalforeningen for folkehelsen.", "nb", {"Røde Kors", "Nasjonalforeningen for folkehelsen"}),
+        (("Alliancen for Psykisk Trivsel samler 30 organisationer. Det er Psykiatrifonden, Sind og Ventilen Danmark, "
+          "der har været initiativtagere."), "da", {"Psykiatrifonden", "Sind", "Ventilen Danmark"}),
+        (("Nettverket for Ensomme Eldre ble lansert i går. Initiativet er grunnlagt i fellesskap av Røde Kors og "
+          "Nasjonalforeningen for folkehelsen."), "nb", {"Røde Kors", "Nasjonalforeningen for folkehelsen"}),
         ("Alliansen mot Matsvinn har nu tolv medlemmar. Initiativtagare var Stockholms Stadsmission och Matmissionen.",
          "sv", {"Stockholms Stadsmission", "Matmissionen"}),
     ],

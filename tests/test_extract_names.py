@@ -88,3 +88,43 @@ def test_markup_left_in_a_text_is_no_part_of_a_name() -> None:
 )
 def test_the_government_in_lower_case_and_news_media_are_organisations(text: str, lang: str, expected: str) -> None:
     assert expected.lower() in {n.lower() for n in names(text, lang)}
+
+
+@pytest.mark.parametrize(
+    "text,lang,alliance,founders",
+    [
+        ("Ung Inkludering er et felles initiativ fra Reach for Change, Stiftelsen Dam og Kavlifondet.", "nb",
+         "Ung Inkludering", {"Reach for Change", "Stiftelsen Dam", "Kavlifondet"}),
+        ("Next Step er et fælles initiativ fra Egmont Fonden, Ældre Sagen og Mødrehjælpen.", "da",
+         "Next Step", {"Egmont Fonden", "Ældre Sagen", "Mødrehjælpen"}),
+        ("Trygg Hemma är ett gemensamt initiativ från Röda Korset, PRO och SPF Seniorerna.", "sv",
+         "Trygg Hemma", {"Röda Korset", "PRO", "SPF Seniorerna"}),
+    ],
+)
+def test_a_brand_name_the_text_calls_a_joint_initiative_is_an_alliance(text: str, lang: str, alliance: str,
+                                                                        founders: set[str]) -> None:
+    rels = relations(text, lang)
+    assert {o for s, r, o in rels if r == "foundedBy" and s == alliance} == founders
+    assert {s for s, r, o in rels if r == "memberOf" and o == alliance} == founders
+
+
+@pytest.mark.parametrize(
+    "text,lang,expected,not_expected",
+    [
+        # a person and where they work are two names, not one
+        ("– Vi tar ansvar, sier administrerende direktør Petter Jansen i SAS Braathens.", "nb", "SAS Braathens",
+         "Petter Jansen i SAS Braathens"),
+        # an organisation word in the definite form before a known name is part of the name
+        ("Bag projektet står Albertslund Kommune og Boligselskabet AKB.", "da", "Boligselskabet AKB", "Boligselskabet"),
+        # a person's name holds no organisation word
+        ("Pengene kommer fra Tim Bergling Foundation.", "nb", "Tim Bergling Foundation", ""),
+    ],
+)
+def test_where_a_name_starts_and_ends(text: str, lang: str, expected: str, not_expected: str) -> None:
+    found = names(text, lang)
+    assert expected in found
+    assert not_expected not in found
+
+
+def test_a_project_in_a_town_is_no_name() -> None:
+    assert names("Prosjektet i Lier har gitt gode resultater.", "nb") == set()
