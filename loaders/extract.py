@@ -471,12 +471,46 @@ class _Extractor:
 
     def _grant_maker(self, per_block: list[list[Cand]]) -> Cand | None:
         """The funder a grant announcement is about: the one the sentences name as funder most, else a foundation,
-        ministry or agency in the title or the opening paragraph."""
+        ministry or agency in the title or the opening paragraph, else the one a sentence says hands out money,
+        else the funder the text names most."""
         top = self._top_funder()
         if top is not None:
             return top
+        tasked = self._funder_by_verb(tasked_only=True)
+        if tasked is not None:
+            return tasked
         opening = [c for cs in per_block[:2] for c in cs if is_funder_type(c, self.lex)]
-        return opening[0] if opening else None
+        return opening[0] if opening else self._funder_by_verb() or self._most_named_funder(per_block)
+
+    def _funder_by_verb(self, tasked_only: bool = False) -> Cand | None:
+        """"Regeringen har beslutat att fördela 51,5 miljoner kronor till …": the organisation a sentence opens with
+        and says hands out money — or, when it gives that task to another ("Regeringen har gett Socialstyrelsen
+        uppdraget att fördela …"), the one it gives the task to."""
+        verbs, mandates = self.lex.set("grant_verbs"), self.lex.set("mandate_words")
+        for s in self.sentences:
+            m = re.match(r"§([OC])(\d+)§ (.*)", s.reduced)
+            if not (m and verbs & set(m.group(3).split()[:8])):
+                continue
+            words = m.group(3).split()
+            cut = next((k for k, w in enumerate(words) if w in mandates), None)
+            if cut is not None:
+                tasked = [s.slots[int(i)] for w in words[:cut] for i in re.findall(r"§[OC](\d+)§", w)]
+                tasked = [c for c in tasked if is_funder_type(c, self.lex)]
+                if tasked and verbs & set(words[cut:]):
+                    return tasked[-1]
+            if not tasked_only:
+                return s.slots[int(m.group(2))]
+        return None
+
+    def _most_named_funder(self, per_block: list[list[Cand]]) -> Cand | None:
+        """A foundation, ministry or agency the text names at least twice, more than any other."""
+        counts = Counter(normalise(c.text) for cs in per_block for c in cs if is_funder_type(c, self.lex))
+        if not counts:
+            return None
+        key, n = counts.most_common(1)[0]
+        if n < 2 or list(counts.values()).count(n) > 1:
+            return None
+        return next(c for cs in per_block for c in cs if is_funder_type(c, self.lex) and normalise(c.text) == key)
 
     def _top_funder(self) -> Cand | None:
         """The organisation the text's funding assertions name as funder most often."""
@@ -495,21 +529,17 @@ class _Extractor:
         """Who gives the money in a grant announcement: the funder the text's sentences name most, else the one
         that a sentence says hands out money ("Regeringen har beslutat att fördela 51,5 miljoner kronor till …"),
         else the first organisation of the title ("X uddeler 12 mio. kr. til …")."""
-        top = self._top_funder()
+        top = self._top_funder() or self._funder_by_verb()
         if top is not None:
             return [top]
-        verbs = self.lex.set("grant_verbs")
-        for s in self.sentences:
-            m = re.match(r"§([OC])(\d+)§ (.*)", s.reduced)
-            if m and verbs & set(m.group(3).split()[:8]):
-                return [s.slots[int(m.group(2))]]
         title = [c for c in per_block[0] if c.kind == "O"] if per_block else []
         if title:
             return title[:1]
         # "… fordeles på 442 prosjekter. Sparebankstiftelsen DNB mottok 1107 søknader …": the foundation the
         # opening names
         opening = [c for cs in per_block[:4] for c in cs if c.kind == "O" and c.org_type == "Foundation"]
-        return opening[:1]
+        most = self._most_named_funder(per_block)
+        return opening[:1] or ([most] if most else [])
 
     def _labelled_lines(self, blocks: list[Block], per_block: list[list[Cand]]) -> None:
         """Two or more lines in a row like "Fonde: Realdania, Lauritzen Fonden" list an alliance's members by sector."""

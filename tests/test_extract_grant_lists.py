@@ -57,3 +57,23 @@ def test_list_lines_that_describe_are_no_names() -> None:
             " • Markant færre tvangsindlæggelser for mennesker med psykiske lidelser\n")
     ex = extract(load_text(text.encode(), "test.txt")[0])
     assert {a.subject.text for a in ex.assertions if a.relation == "memberOf"} == {"Bedre Psykiatri"}
+
+
+def test_recipients_of_an_agency_the_government_gave_the_task() -> None:
+    """"Regeringen har gett Socialstyrelsen uppdraget att fördela …": the agency hands out the money."""
+    text = ("Statsbidrag till ideella organisationer\n\n"
+            "Organisationer som arbetar mot våld och missbruk kan söka statsbidrag. Regeringen har gett "
+            "Socialstyrelsen uppdraget att fördela bidragen. Ansökan ska ha kommit in till Socialstyrelsen i september.\n\n"
+            "Bland tidigare mottagare finns Länkarna, Verdandi, BRIS och Riksförbundet Hem och Skola.\n")
+    got = {(f, r) for f, r, _ in funds(text, "sv")}
+    assert {("Socialstyrelsen", r) for r in ("Länkarna", "Verdandi", "BRIS")} <= got
+    assert not any(f == "Regeringen" for f, _ in got)
+
+
+def test_recipients_of_the_funder_the_text_names_most() -> None:
+    text = ("Nye donationer til mental sundhed\n\n"
+            "Seks projekter modtager donationer. Pengene skal styrke trivslen hos udsatte unge.\n\n"
+            "TrygFonden har prioriteret området i flere år, og TrygFonden vil følge projekterne tæt. "
+            "Blandt modtagerne er Landsforeningen Autisme, Landsforeningen Lænken og Headspace Danmark.\n")
+    got = {(f, r) for f, r, _ in funds(text, "da")}
+    assert ("TrygFonden", "Landsforeningen Lænken") in got
