@@ -88,6 +88,7 @@ class _Extractor:
         self.sentences = sentences
         self._templates(sentences)
         self._lists(blocks, per_block)
+        self._agreement_lists(blocks, per_block)
         self._labelled_lines(blocks, per_block)
         self._cue_funding(sentences, per_block)
         self._cue_members(sentences)
@@ -406,6 +407,31 @@ class _Extractor:
                     amount = next((c for c in per_block[bj] if c.kind == "M"), None)
                     self._assert(heads_org[0], "funds", org, ev_start, e, rule, CONFIDENCE["list"], amount)
             i = max(j, i + 1)
+
+    def _agreement_lists(self, blocks: list[Block], per_block: list[list[Cand]]) -> None:
+        """"Helsingør Kommune og boligorganisationerne:" / "- Boliggården" / "- DUAB" / "indgår denne aftale …": the
+        parties of an agreement listed above the verb that makes them parties (and any named in the lead-in)."""
+        verbs = tuple(sorted((str(w).lower() + " " for w in self.lex.rules.get("agreement_after_list", [])),
+                             key=len, reverse=True))
+        if not verbs:
+            return
+        text = self.doc.text
+        for k, b in enumerate(blocks):
+            if b.kind == "item" or not text[b.start : b.end].strip().lower().startswith(verbs):
+                continue
+            j, parties = k - 1, []
+            while j >= 0 and blocks[j].kind == "item":
+                item = self._item(blocks[j], per_block[j])
+                parties += [item] if item is not None else []  # an item whose name the rules cannot tell is skipped
+                j -= 1
+            if len(parties) < 2:
+                continue
+            if j >= 0 and text[blocks[j].start : blocks[j].end].rstrip().endswith(":"):
+                parties += [c for c in per_block[j] if c.kind in {"O", "C"}]
+            alliance = self._unnamed_alliance(parties)
+            start = blocks[j + 1].start
+            for org in parties:
+                self._assert(org, "memberOf", alliance, start, b.end, "agreement:list", CONFIDENCE["list"], None)
 
     def _cue_funding(self, sentences: list[_Sentence], per_block: list[list[Cand]]) -> None:
         """Funding that money words and kinds of organisation state, in sentences no template or list read."""

@@ -342,6 +342,9 @@ class BlockScanner:
                 j += 2
             elif t in {"&", "'s"} and j + 1 < len(tk) and is_cap(tk.words[j + 1]):
                 j += 2
+            elif tk.lowers[j] in {"af", "av"} and tk.lowers[i] in self.prefixes and j + 1 < len(tk) \
+                    and tk.words[j + 1].isdigit() and len(tk.words[j + 1]) == 4:
+                j += 2  # "Boligselskabet af 1961": a housing company named after its founding year
             elif tk.words[j - 1].endswith("-") and t.lower() in self.conj and j + 1 < len(tk) \
                     and tk.alpha[j + 1] and tk.words[j + 1].islower():
                 j += 2  # "Bruker- og pårørendenettverket": two compounds that share their last part

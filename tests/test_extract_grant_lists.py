@@ -77,3 +77,16 @@ def test_recipients_of_the_funder_the_text_names_most() -> None:
             "Blandt modtagerne er Landsforeningen Autisme, Landsforeningen Lænken og Headspace Danmark.\n")
     got = {(f, r) for f, r, _ in funds(text, "da")}
     assert ("TrygFonden", "Landsforeningen Lænken") in got
+
+
+def test_parties_listed_above_the_verb_of_an_agreement() -> None:
+    text = ("Samarbeidsavtale om boligsosialt arbeid\n\n"
+            "Bergen kommune og boligbyggelagene:\n"
+            "- BOB\n"
+            "- Vestbo\n"
+            "- Boligbyggelaget Bergen og omegn av 1952\n"
+            "inngår denne avtalen om tildeling av kommunale boliger for perioden 2025–2028.\n")
+    ex = extract(load_text(text.encode(), "test.txt")[0])
+    members = {a.subject.text for a in ex.assertions if a.relation == "memberOf"}
+    assert {"Bergen kommune", "BOB", "Vestbo"} <= members
+    assert len({a.object.key for a in ex.assertions if a.relation == "memberOf"}) == 1
