@@ -201,3 +201,20 @@ def test_extract_founders_of_the_alliance_the_text_speaks_of(text: str, lang: st
 def test_extract_agreement_made_between_two_parties(text: str, lang: str, pair: tuple[str, str]) -> None:
     partners = {(s, o) for s, r, o in triples(text, lang) if r == "partnerOf"}
     assert pair in partners or pair[::-1] in partners
+
+
+@pytest.mark.parametrize(
+    "text,lang,unit,parent",
+    [
+        ("Telemark Kunstmuseum, som er en del av Norsk Industriarbeidermuseum, får støtte til formidling.", "nb",
+         "Telemark Kunstmuseum", "Norsk Industriarbeidermuseum"),
+        ("Headspace er et initiativ under Det Sociale Netværk og har centre i hele landet.", "da",
+         "Headspace", "Det Sociale Netværk"),
+        ("Bobyrån, som är en del av Stockholms Stadsmission, hjälper unga att hitta bostad.", "sv",
+         "Bobyrån", "Stockholms Stadsmission"),
+    ],
+)
+def test_a_unit_or_initiative_under_an_organisation_is_part_of_it(text: str, lang: str, unit: str,
+                                                                   parent: str) -> None:
+    ex = extract(Document(text, "test", lang))
+    assert (unit, parent) in {(a.subject.text, a.object.text) for a in ex.assertions if a.relation == "partOf"}
