@@ -630,14 +630,17 @@ class BlockScanner:
         for s_start, s_end in tk.sents:
             bounds, start = [], s_start
             for k in range(s_start, s_end + 1):
+                if k < s_end and lowers[k] in self.conj and k + 1 < s_end and words[k + 1][:1].islower():
+                    continue  # "Hälsa- vård och omsorgsförvaltningens …": a lower-case word after "och" goes on a name
                 if k == s_end or lowers[k] in seps or words[k] in {":", ";", "."}:
                     bounds.append((start, k))
                     start = k + 1
             run: list[tuple[int, int]] = []
             for a, b in bounds + [(0, 0)]:
-                ok = 1 <= b - a <= 5 and is_cap(words[a]) and all(
+                longest = 8 if any(w in self.conj for w in lowers[a:b]) else 5  # "Hälsa- vård och … för äldre"
+                ok = 1 <= b - a <= longest and is_cap(words[a]) and all(
                     any(ch.isalpha() for ch in w) or w in DASHES for w in words[a:b]) \
-                    and not any(w in self.hard_stops for w in lowers[a:b])
+                    and not any(w in self.hard_stops and w not in self.conj for w in lowers[a:b])
                 if ok:
                     run.append((a, b))
                     continue

@@ -128,3 +128,11 @@ def test_where_a_name_starts_and_ends(text: str, lang: str, expected: str, not_e
 
 def test_a_project_in_a_town_is_no_name() -> None:
     assert names("Prosjektet i Lier har gitt gode resultater.", "nb") == set()
+
+
+def test_a_list_item_that_goes_on_in_lower_case_after_och_is_one_name() -> None:
+    text = ("Till träffen kom Visby nätverket för äldre. Deltog gjorde ABF Gotland, Hälsa- vård och "
+            "omsorgsförvaltningens Mötesplatser för äldre, Svenska kyrkan och Röda Korset.")
+    found = names(text, "sv")
+    assert "Hälsa- vård och omsorgsförvaltningens Mötesplatser för äldre" in found
+    assert "Hälsa- vård" not in found
