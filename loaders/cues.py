@@ -69,12 +69,18 @@ def funding(reduced: str, slots: dict[int, Cand], lex: Lexicon, grant_maker: Can
     if verb:
         funders, recipients, rule = verb[0], verb[1], "funds:cue-verb"
     elif source:
-        at, funders = source
-        recipients = _receivers(words, mentions, clause, at, lex, exclude={id(c) for c in funders})
+        at, funders, end = source
+        exclude = {id(c) for c in funders}
+        if end < len(words) and words[end] in lex.set("funding_targets") and not any(k < at for k in receipt):
+            # "støtte fra Hempel Fonden til en modernisering af Hempel Glasmuseum": the receiver follows "til"
+            # (but "Alliancen har modtaget 3 mio. fra X til kampagnen …": the subject receives)
+            recipients = _receivers(words, mentions, clause, end, lex, exclude | {id(c) for i, c in mentions if i < end})
+        else:
+            recipients = _receivers(words, mentions, clause, at, lex, exclude)
         rule = "funds:cue-source"
     else:
         typed = [(i, c) for i, c in mentions if is_funder_type(c, lex) and not _receives_after(words, i, receipt)
-                 and not _genitive(c, words, i)]
+                 and not _genitive(c, words, i) and not _targeted(words, i, lex)]
         if len({id(c) for _, c in typed}) == 1:
             funders, rule = [typed[0][1]], "funds:cue-kind"
             recipients = [(i, c) for i, c in mentions if id(c) != id(funders[0])
@@ -168,9 +174,10 @@ def _purpose(words: list[str], k: int, lex: Lexicon) -> bool:
 
 
 def _explicit(words: list[str], mentions: Sequence[tuple[int, Cand]], money: list[int],
-              lex: Lexicon) -> tuple[int, list[Cand]] | None:
-    """Organisations after a source preposition that follows a money word closely ("støtte fra X og Y"), and the
-    preposition's place. A genitive is not the source: "gennem Fonden for Socialt Ansvars frivilligindsatser"."""
+              lex: Lexicon) -> tuple[int, list[Cand], int] | None:
+    """Organisations after a source preposition that follows a money word closely ("støtte fra X og Y"), the
+    preposition's place and the word after the list. A genitive is not the source: "gennem Fonden for Socialt
+    Ansvars frivilligindsatser"."""
     sources, agents = lex.set("funding_sources"), lex.set("funding_agents")
     conj = lex.set("conjunctions")
     at = {i: c for i, c in mentions}
@@ -183,12 +190,19 @@ def _explicit(words: list[str], mentions: Sequence[tuple[int, Cand]], money: lis
                 continue  # "en del af X", "millioner af danskere"
         elif prep not in sources or not any(i - 1 - _NEAR <= k < i - 1 or (i == 1 and k <= _NEAR) for k in money):
             continue  # a money word just before ("støtte fra X"), or after a source that opens the sentence
+        elif before in lex.set("alliance_cues") and any(words[k] in lex.set("funding_verbs") for k in money if k < i):
+            continue  # "X, som støtter et nyt projekt fra Børns Vilkår": whose project, not whose money
         out, j = [c], i + 1
         while j + 1 < len(words) and (words[j] in conj or words[j] == ",") and j + 1 in at and at[j + 1].kind == "O":
             out.append(at[j + 1])
             j += 2
-        return i - 1, out
+        return i - 1, out, j
     return None
+
+
+def _targeted(words: list[str], i: int, lex: Lexicon) -> bool:
+    """In a sentence about money, the name at `i` is where it goes: "fondspenge til Danmarks Indsamling"."""
+    return i >= 1 and words[i - 1] in lex.set("funding_targets")
 
 
 def _genitive(c: Cand, words: list[str], i: int) -> bool:

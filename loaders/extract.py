@@ -354,10 +354,14 @@ class _Extractor:
         while i < len(blocks):
             b = blocks[i]
             line = text[b.start : b.end].strip()
-            relation = self._lead_in(line, cues, b) if b.kind != "item" else None
+            lead = (b.start, b.end)
+            relation = self._lead_in(line, cues, lead, b.kind == "heading") if b.kind != "item" else None
             if relation is None and b.kind != "item" and ":" in line:
                 # "… Disse er med i partnerskapet: KS, Oslo kommune og Redd Barna.": the sentence before the colon
-                relation = self._lead_in(re.split(r"[.!?]\s", line[: line.index(":")])[-1] + ":", cues, b)
+                sentence = re.split(r"[.!?]\s", line[: line.index(":")])[-1]
+                colon = text.index(":", b.start)
+                lead = (colon - len(sentence), colon)
+                relation = self._lead_in(sentence + ":", cues, lead, b.kind == "heading")
             if relation is None:
                 i += 1
                 continue
@@ -401,7 +405,7 @@ class _Extractor:
                     self._assert(org, "funds", alliance, ev_start, e, rule, CONFIDENCE["list"], None)
                 elif relation == "received":
                     amount = next((c for c in per_block[bj] if c.kind == "M"), None)
-                    self._assert(self._lead_in_funders(b)[0], "funds", org, ev_start, e, rule, CONFIDENCE["list"],
+                    self._assert(self._lead_in_funders(*lead)[0], "funds", org, ev_start, e, rule, CONFIDENCE["list"],
                                  amount)
                 elif relation == "funds" and heads_org:
                     amount = next((c for c in per_block[bj] if c.kind == "M"), None)
@@ -600,18 +604,21 @@ class _Extractor:
         words = _WORD.findall("".join(rest).lower())
         return all(w in self.lex.set("conjunctions") for w in words)
 
-    def _lead_in(self, line: str, cues: dict[str, list[str]], b: Block) -> str | None:
+    def _lead_in(self, line: str, cues: dict[str, list[str]], lead: tuple[int, int], heading: bool) -> str | None:
+        """The relation a lead-in line (or the sentence before a colon, at `lead` in the text) gives its list."""
         words = line.split()
         short = len(words) <= 12 and not line.endswith(".")
-        if not (line.endswith((":", "?")) or b.kind == "heading" or short):
+        if not (line.endswith((":", "?")) or heading or short):
             return None
         low = " " + " ".join(_WORD.findall(line.lower())) + " "
+        if self.lex.set("gratitude") & set(low.split()):
+            return None
         for relation in ("fundedBy", "foundedBy", "funds", "received", "memberOf"):
             if relation == "received":
                 # "Følgende organisationer har modtaget Bikubenfondens Feriehjælp:": a receiving verb, and the
                 # foundation or ministry giving the money named in the lead-in itself
                 if line.endswith(":") and len(words) <= 15 and self.lex.set("funding_receipt") & set(low.split()) \
-                        and self._lead_in_funders(b):
+                        and self._lead_in_funders(*lead):
                     return relation
                 continue
             for cue in cues.get(relation, []):
@@ -643,8 +650,9 @@ class _Extractor:
         skip = self.lex.set("name_connectors") | self.lex.set("conjunctions")
         return sum(1 for w in text.split()[1:] if w.islower() and w not in skip) >= 4
 
-    def _lead_in_funders(self, b: Block) -> list[Cand]:
-        return [c for c in self.cands if b.start <= c.start and c.end <= b.end and is_funder_type(c, self.lex)]
+    def _lead_in_funders(self, start: int, end: int) -> list[Cand]:
+        """The foundations, ministries and agencies the lead-in itself names (not the rest of its paragraph)."""
+        return [c for c in self.cands if start <= c.start and c.end <= end and is_funder_type(c, self.lex)]
 
     def _item(self, b: Block, cands: list[Cand]) -> Cand | None:
         """The organisation a list item names, or None when the line is not a list item."""

@@ -213,7 +213,7 @@ class BlockScanner:
         # the first word of a sentence, also after a dash or an opening quote
         alpha = tk.alpha
         sent_starts = {next((i for i in range(s, e) if alpha[i]), s) for s, e in tk.sents}
-        sent_starts |= {i + 1 for i, w in enumerate(tk.words) if w in BREADCRUMBS}  # "Hjem › Om oss › Om nettverket"
+        sent_starts |= {i + 1 for i, w in enumerate(tk.words) if w in BREADCRUMBS or w == ":"}  # "Hjem › Om oss", "Spørgsmål: Organisationerne peger"
         cands: list[Cand] = []
 
         def add(c: Cand) -> None:

@@ -90,3 +90,12 @@ def test_parties_listed_above_the_verb_of_an_agreement() -> None:
     members = {a.subject.text for a in ex.assertions if a.relation == "memberOf"}
     assert {"Bergen kommune", "BOB", "Vestbo"} <= members
     assert len({a.object.key for a in ex.assertions if a.relation == "memberOf"}) == 1
+
+
+def test_a_lead_in_that_thanks_gives_no_relation() -> None:
+    text = ("Forord\n\nRapporten er laget av NBBL og har fått finansiering av Husbanken. Vi takker boligbyggelagene "
+            "som svarte. En særlig takk går til følgende personer som ble intervjuet: OBOS: Kari Holm USBL: "
+            "Per Lund Boligbygg KF: Anne Berg\n")
+    ex = extract(load_text(text.encode(), "test.txt")[0])
+    got = {(a.subject.text, a.relation, a.object.text) for a in ex.assertions}
+    assert got == {("Husbanken", "funds", "NBBL")}

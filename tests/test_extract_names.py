@@ -118,6 +118,10 @@ def test_a_brand_name_the_text_calls_a_joint_initiative_is_an_alliance(text: str
         ("Bag projektet står Albertslund Kommune og Boligselskabet AKB.", "da", "Boligselskabet AKB", "Boligselskabet"),
         # a person's name holds no organisation word
         ("Pengene kommer fra Tim Bergling Foundation.", "nb", "Tim Bergling Foundation", ""),
+        # a museum, a library or a theatre is an organisation
+        ("Fonden støtter en ombygning af Hempel Glasmuseum.", "da", "Hempel Glasmuseum", ""),
+        # after a colon, a common word is as at the start of a sentence: no name
+        ("Spørgsmål: Organisationerne peger på Røde Kors.", "da", "Røde Kors", "Organisationerne"),
     ],
 )
 def test_where_a_name_starts_and_ends(text: str, lang: str, expected: str, not_expected: str) -> None:

@@ -33,6 +33,17 @@ def pairs(text: str, lang: str, relation: str) -> set[tuple[str, str]]:
          {("Allmänna arvsfonden", "Stockholms Stadsmission")}),
         # the passive agent counts right after a money participle
         ("Natteravnene er i år støttet af Velux Fonden.", "da", {("Velux Fonden", "Natteravnene")}),
+        # "støtte fra X til Y": the receiver follows "til", not the names earlier in the clause
+        (("Ugens liste omfatter et nyt partnerskab mellem Tuborgfondet og Roskilde Festival og støtte fra "
+          "Hempel Fonden til en ombygning af Hempel Glasmuseum."), "da", {("Hempel Fonden", "Hempel Glasmuseum")}),
+        # … unless the clause's subject receives
+        ("Ungealliancen har modtaget 3 mio. kr. fra Novo Nordisk Fonden til kampagnen Sig det.", "da",
+         {("Novo Nordisk Fonden", "Ungealliancen")}),
+        # "et projekt fra X": whose project, not whose money; the relative clause's subject gives
+        ("Vi starter hos Nordea-fonden, som støtter et nyt projekt fra Børns Vilkår med 10 millioner kroner.", "da",
+         {("Nordea-fonden", "Børns Vilkår")}),
+        # a foundation after "til" in a money sentence receives: no other funder, no funding
+        ("Vi ser på en ny ombygning af Hempel Glasmuseum og fondspenge til Danmarks Indsamling.", "da", set()),
     ],
 )
 def test_funding_from_cue_words(text: str, lang: str, expected: set[tuple[str, str]]) -> None:
