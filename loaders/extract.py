@@ -177,6 +177,7 @@ class _Extractor:
         anaphora = self.lex.set("alliance_anaphora")
         homographs = self.lex.set("role_homographs")
         collective = self.lex.set("collective_anaphora")
+        with_words = self.lex.set("partnership_preps")  # "samarbeidet med X": a partnership, not a reference
         out: list[_Sentence] = []
         last_alliance = self.main_alliance
         for bi, (b, tk) in enumerate(zip(blocks, toks)):
@@ -206,7 +207,9 @@ class _Extractor:
                     if last_alliance is None and word in collective:
                         last_alliance = self._unnamed_alliance([], anaphor=True)  # "Partnerskabet består af …"
                     if (word in anaphora or (word[-1:] == "s" and word[:-1] in anaphora)) \
-                            and last_alliance is not None and not (nxt and nxt.kind == "A"):
+                            and last_alliance is not None and not (nxt and nxt.kind == "A") \
+                            and not (i + 1 < sent_end and tk.lowers[i + 1] in with_words
+                                     and getattr(by_start.get(i + 2), "kind", "") in {"O", "C"}):
                         target = last_alliance
                         if word in collective and any(
                                 c.kind == "A" and c.tok_end <= sent_end and normalise(c.text) == normalise(target.text)
@@ -283,7 +286,9 @@ class _Extractor:
                 return
             subj, relation = [alliance], relation.removesuffix("Context")
         if relation == "naming":  # "Partnerskapet har fått namnet Vägen Hem"
-            if subj and obj and subj[0].key.startswith("agreement:") or subj and not subj[0].text:
+            # "Avtalen har tittelen «Ingen barn skal utelates»": the agreement, named after its parties until now
+            if subj and obj and subj[0].key.startswith("agreement:") or subj and not subj[0].text \
+                    or groups.get("S") is None and obj:
                 self.named_as = obj[0] if obj else None
             return
         if relation == "memberOfBody":  # "Stockholms Stadsmission är medlem i Sveriges Stadsmissioner"
@@ -310,7 +315,7 @@ class _Extractor:
         alliance = named[0] if named else self._unnamed_alliance(parties)
         for p in parties:
             self._assert(p, "memberOf", alliance, s.start, s.end, rule, CONFIDENCE["agreement"], None)
-        if len(parties) == 2:
+        if len(parties) == 2 and not named:  # co-members of a named alliance are not for that bilateral partners
             self._assert(parties[0], "partnerOf", parties[1], s.start, s.end, rule, CONFIDENCE["agreement"], None)
 
     def _unnamed_alliance(self, parties: list[Cand], anaphor: bool = False) -> Cand:
@@ -895,11 +900,13 @@ class _Extractor:
                 members.setdefault(o.key, set()).add(s.key)
         agreements = [c for k, c in self.generated.items() if k != "this document"]
         if self.named_as is not None and len(agreements) <= 1:
-            # "… har tecknat ett partnerskap. Partnerskapet har fått namnet Vägen Hem": one alliance, named late
+            # "… har tecknat ett partnerskap. Partnerskapet har fått namnet Vägen Hem": one alliance, named late (and
+            # its two parties no longer bilateral partners)
             unnamed = {id(c) for c in self.generated.values()}
             named = self.named_as
             self.assertions = [(named if id(s) in unnamed else s, r, named if id(o) in unnamed else o, *rest)
-                               for s, r, o, *rest in self.assertions]
+                               for s, r, o, *rest in self.assertions
+                               if not (r == "partnerOf" and rest[2].startswith("agreement"))]
             self.cands = [c for c in self.cands if id(c) not in unnamed]
             self.generated.clear()
             return

@@ -177,7 +177,7 @@ class BlockScanner:
         # ensomhed”?") is an alliance
         member_words = {w for rel in ("memberOf", "foundedBy") for cue in lex.rules.get("list_cues", {}).get(rel, [])
                         for w in str(cue).lower().split() if len(w) > 2}
-        self.quote_cues = self.cues | member_words
+        self.quote_cues = self.cues | member_words | lex.set("naming_words")
         self.alliance_suffixes = lex.set("alliance_suffixes")
         self.alliance_suffix_tuple = tuple(self.alliance_suffixes)
         self.long_alliance_suffixes = tuple(s for s in self.alliance_suffixes if len(s) >= 5)

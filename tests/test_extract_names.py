@@ -140,3 +140,20 @@ def test_a_list_item_that_goes_on_in_lower_case_after_och_is_one_name() -> None:
     found = names(text, "sv")
     assert "Hälsa- vård och omsorgsförvaltningens Mötesplatser för äldre" in found
     assert "Hälsa- vård" not in found
+
+
+@pytest.mark.parametrize(
+    "text,lang,name",
+    [
+        ("Norad og Redd Barna inngår en femårig samarbeidsavtale. Avtalen har tittelen «Ingen barn skal utelates».",
+         "nb", "Ingen barn skal utelates"),
+        ("Röda Korset och Coop har tecknat ett samarbetsavtal. Avtalet har fått namnet ”Ingen ska vara ensam”.", "sv",
+         "Ingen ska vara ensam"),
+    ],
+)
+def test_an_agreement_named_by_its_title_is_that_alliance(text: str, lang: str, name: str) -> None:
+    """The parties are members of the named agreement, and no longer bilateral partners of an unnamed one."""
+    rels = relations(text, lang)
+    assert {r for _, r, o in rels if o == name} == {"memberOf"}
+    assert len([1 for _, r, o in rels if o == name]) == 2
+    assert not any(r == "partnerOf" for _, r, _ in rels)
