@@ -622,7 +622,7 @@ class _Extractor:
             if relation == "received":
                 # "Følgende organisationer har modtaget Bikubenfondens Feriehjælp:": a receiving verb, and the
                 # foundation or ministry giving the money named in the lead-in itself
-                if line.endswith(":") and len(words) <= 15 and self.lex.set("funding_receipt") & set(low.split()) \
+                if line.endswith(":") and len(words) <= 20 and self.lex.set("funding_receipt") & set(low.split()) \
                         and self._lead_in_funders(*lead):
                     return relation
                 continue
@@ -669,6 +669,13 @@ class _Extractor:
         lead = len(line) - len(line.lstrip(" •·*-–—▪"))
         if amount is not None and amount.start - b.start == lead:
             return self._item_after_amount(b, line, amount, cands)
+        opening = next((c for c in cands if c.kind in {"O", "C", "A", "P"}), None)
+        if b.kind != "item" and len(words) > 6 and opening is not None and opening.kind == "O" \
+                and opening.start - b.start == lead:
+            # "Ecpat Sverige som erbjuder hjälp … 556 212:-": a known name and what it does, one paragraph per item
+            after = line[opening.end - b.start :].split()
+            if after and (after[0].lower() in self.lex.set("relative_pronouns") or after[0] in {",", "–", "-", "—"}):
+                return opening
         lead_word = line.lstrip("•·*-–—▪ ").split(" ")[0]
         brand = any(ch.isupper() for ch in lead_word[1:])  # "proLAR Nett", "eSport Danmark"
         if not line or not (is_cap(lead_word) or brand) or (len(words) > 14 and b.kind != "item"):

@@ -99,3 +99,22 @@ def test_a_lead_in_that_thanks_gives_no_relation() -> None:
     ex = extract(load_text(text.encode(), "test.txt")[0])
     got = {(a.subject.text, a.relation, a.object.text) for a in ex.assertions}
     assert got == {("Husbanken", "funds", "NBBL")}
+
+
+def test_recipients_named_after_a_sentence_that_distributes_the_money() -> None:
+    text = ("Velux Fonden giver 4 mio. kr. til sommeraktiviteter\n\n"
+            "Velux Fonden har bevilget 4 mio. kr. til tre organisationer.\n\n"
+            "Pengene fordeles mellem tre foreninger med mange frivillige. Det drejer sig om Mødrehjælpen, "
+            "Dansk Folkehjælp og Kirkens Korshær.\n")
+    got = {(f, r) for f, r, _ in funds(text, "da")}
+    assert {("Velux Fonden", "Mødrehjælpen"), ("Velux Fonden", "Dansk Folkehjælp"),
+            ("Velux Fonden", "Kirkens Korshær")} <= got
+
+
+def test_recipient_paragraphs_that_describe_the_work_after_a_receiving_lead_in() -> None:
+    text = ("Insamlingen har gett 12 miljoner kronor\n\n"
+            "Följande organisationer har beviljats medel från Radiohjälpens insamling till äldre i riskgrupper "
+            "per den 1 juni:\n\n"
+            "Rädda Barnen som erbjuder digitala fritids för barn och unga som sitter isolerade hemma. 400 000:-\n")
+    got = {(f, r) for f, r, _ in funds(text, "sv")}
+    assert got == {("Radiohjälpens", "Rädda Barnen")}
