@@ -384,6 +384,12 @@ class _Extractor:
             items: list[tuple[Cand, int, int, int]] = [(c, b.start, b.end, i) for c in inline]
             j = i + 1
             while j < len(blocks) and not inline:
+                record = self._record(blocks[j], per_block[j])
+                if record is not None:  # "Organisation: Bara Vanlig Hälsa" / "Projekt: …", blank lines between
+                    if record[0] is not None:
+                        items.append((record[0], blocks[j].start, blocks[j].end, j))
+                    j += 1
+                    continue
                 if j > i + 1 and "\n\n" in text[blocks[j - 1].end : blocks[j].start]:
                     break  # a blank line ends a list (one may stand between the lead-in and the first item)
                 item = self._item(blocks[j], per_block[j])
@@ -730,6 +736,25 @@ class _Extractor:
             return []
         between = self.doc.text[item.end : after[0].start].strip().lower()
         return [after[0]] if between in self.lex.set("conjunctions") else []
+
+    def _record(self, b: Block, cands: list[Cand]) -> tuple[Cand | None] | None:
+        """A list written as labelled fields: "Organisation: Bara Vanlig Hälsa" gives the item (its name after the
+        label), "Projekt: …" or "Beløb: …" is a field of the item above; None for any other line."""
+        line = self.doc.text[b.start : b.end]
+        m = re.match(r"\s*([^\W\d_]+):[ \t]+(\S.*?)\s*$", line)
+        if m is None:
+            return None
+        label = m.group(1).lower()
+        if label in self.lex.set("record_fields"):
+            return (None,)
+        if label not in self.lex.set("record_labels"):
+            return None
+        at, end = m.start(2), m.end(2)
+        known = [c for c in cands if c.kind in {"O", "C", "A"} and c.start - b.start == at]
+        if known:
+            return (known[0],)
+        value = m.group(2)
+        return (self._new_cand(b, at, end, "O"),) if is_cap(value) and len(value.split()) <= 8 else (None,)
 
     def _new_cand(self, b: Block, s: int, e: int, kind: str) -> Cand:
         text = self.doc.text[b.start + s : b.start + e]

@@ -118,3 +118,12 @@ def test_recipient_paragraphs_that_describe_the_work_after_a_receiving_lead_in()
             "Rädda Barnen som erbjuder digitala fritids för barn och unga som sitter isolerade hemma. 400 000:-\n")
     got = {(f, r) for f, r, _ in funds(text, "sv")}
     assert got == {("Radiohjälpens", "Rädda Barnen")}
+
+
+def test_a_grant_list_written_as_labelled_fields() -> None:
+    text = ("Beslut om stöd från Allmänna arvsfonden\n\n"
+            "Föreningar med stöd under 2025\n\n"
+            "Organisation: Läxhjälpen\nProjekt: Läxhjälp för unga i Husby.\nBelopp: 400 000 kronor\n\n"
+            "Organisation: Tjejzonen Malmö\nProjekt: Stödsamtal via chatt.\n")
+    got = {(f, r) for f, r, _ in funds(text, "sv")}
+    assert got == {("Allmänna arvsfonden", "Läxhjälpen"), ("Allmänna arvsfonden", "Tjejzonen Malmö")}
