@@ -108,7 +108,7 @@ def _by_verb(words: list[str], mentions: Sequence[tuple[int, Cand]], money: list
     for k, w in enumerate(words):
         if w not in verbs or not any(m != k for m in money):
             continue
-        subj = [(i, c) for i, c in mentions if k - 3 <= i < k and c.kind == "O"]
+        subj = [(i, c) for i, c in mentions if k - 3 <= i < k and c.kind in "OC"]  # "att OLW stöttar X ekonomiskt"
         obj = [(i, c) for i, c in mentions if k < i <= k + 2 and c.kind in "OA"]
         if subj and obj:
             listed = [obj[0]] + [(i, c) for i, c in mentions if i > obj[0][0] and _joined(words, obj[0][0], i, lex)]

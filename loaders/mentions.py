@@ -188,6 +188,7 @@ class BlockScanner:
         self.role_mods = lex.set("role_modifiers")
         self.given = given_names()
         self.countries = set(lex.rules.get("countries", {}))
+        self.nationalities = {str(a) for adjs in lex.rules.get("countries", {}).values() for a in adjs}
         # computed once per document, not per token: words that are common when a sentence starts with them, and
         # words that head a name however it starts
         self.common = lowercase_words | self.anaphora | self.stops
@@ -230,6 +231,7 @@ class BlockScanner:
                 self._extend_known(tk, c, base, in_known | sent_starts)
                 self._association_of(tk, c, base)
                 self._titled(tk, c, base)
+                self._national_of(tk, c, base)
                 add(c)
         for c in self._quoted(tk, base, taken):
             add(c)
@@ -530,6 +532,16 @@ class BlockScanner:
             return
         c.names = [tk.span_text(s - 1, c.tok_end), *(c.names or [c.text])]
         c.tok_start, c.start, c.text = s - 1, base + tk.start_char(s - 1), c.names[0]
+
+    def _national_of(self, tk: Tokens, c: Cand, base: int) -> None:
+        """"Norska Röda Korset", "Danske Røde Kors": a capitalised nationality before a known name names that
+        country's organisation, another one than the name alone (which the gazetteer gives to one country)."""
+        s = c.tok_start
+        if c.kind != "O" or s == 0 or tk.lowers[s - 1] not in self.nationalities or not is_cap(tk.words[s - 1]):
+            return
+        c.tok_start, c.start = s - 1, base + tk.start_char(s - 1)
+        c.text = tk.span_text(s - 1, c.tok_end)
+        c.entry, c.names = None, []
 
     def _classify(self, words: list[str], lows: list[str]) -> str | None:
         if words[0] in self.given and 2 <= len(words) <= 4 and all(

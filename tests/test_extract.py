@@ -204,6 +204,19 @@ def test_extract_agreement_made_between_two_parties(text: str, lang: str, pair: 
 
 
 @pytest.mark.parametrize(
+    "text,lang,pair",
+    [
+        # a headline without a verb, and the partner named after "heter"
+        ("OLW ny stolt samarbetspartner till Maskrosbarn", "sv", ("OLW", "Maskrosbarn")),
+        ("Kirkens Bymisjons nye samarbeidspartner er OBOS.", "nb", ("OBOS", "Kirkens Bymisjons")),
+        ("Røde Kors bliver nu ny hovedpartner for Coop.", "da", ("Røde Kors", "Coop")),
+    ],
+)
+def test_extract_new_partner_of(text: str, lang: str, pair: tuple[str, str]) -> None:
+    assert {(s, o) for s, r, o in triples(text, lang) if r == "partnerOf"} == {pair}
+
+
+@pytest.mark.parametrize(
     "text,lang,unit,parent",
     [
         ("Telemark Kunstmuseum, som er en del av Norsk Industriarbeidermuseum, får støtte til formidling.", "nb",

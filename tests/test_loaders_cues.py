@@ -111,6 +111,16 @@ def test_an_active_money_verb_between_two_names_with_money_in_the_sentence() -> 
     text = "OBOS har støttet Kirkens Bymisjon Oslo økonomisk i flere år."
     assert pairs(text, "nb", "funds") == {("OBOS", "Kirkens Bymisjon Oslo")}
     assert not pairs("OBOS støtter Kirkens Bymisjon Oslo i kravet om flere boliger.", "nb", "funds")
+    # a brand the gazetteer does not know gives too ("OLW"), and a nationality names that country's body
+    assert pairs("Samarbetet innebär att OLW stöttar Maskrosbarn ekonomiskt.", "sv", "funds") == {("OLW", "Maskrosbarn")}
+    assert pairs("Fjordkraft har stöttat Norska Röda Korset med 2 miljoner kronor.", "sv", "funds") == {
+        ("Fjordkraft", "Norska Röda Korset")}
+
+
+def test_receivers_of_a_donation_a_company_opened_the_text_with() -> None:
+    text = ("Oriolakoncernen donerade sin julgåva till två organisationer som hjälper barn. "
+            "Rädda Barnen och Majblomman är de två organisationer som tog emot donationerna.")
+    assert pairs(text, "sv", "funds") == {("Oriolakoncernen", "Rädda Barnen"), ("Oriolakoncernen", "Majblomman")}
 
 
 @pytest.mark.parametrize(
