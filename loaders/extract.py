@@ -178,6 +178,7 @@ class _Extractor:
         homographs = self.lex.set("role_homographs")
         collective = self.lex.set("collective_anaphora")
         with_words = self.lex.set("partnership_preps")  # "samarbeidet med X": a partnership, not a reference
+        appositive = self.lex.set("appositive_nouns")
         out: list[_Sentence] = []
         last_alliance = self.main_alliance
         for bi, (b, tk) in enumerate(zip(blocks, toks)):
@@ -202,6 +203,9 @@ class _Extractor:
                         continue
                     word = tk.lowers[i]
                     nxt = by_start.get(i + 1)
+                    if word in appositive and nxt is not None and nxt.kind in {"O", "C", "A"}:
+                        i += 1  # "mellem foreningen Hjem til Alle, Røde Kors …": the noun names the kind, not a party
+                        continue
                     if nxt is None and i + 1 < sent_end and tk.words[i + 1] in QUOTES_OPEN:
                         nxt = by_start.get(i + 2)  # "projektet ”Integration för alla”": the name follows
                     if last_alliance is None and word in collective:
@@ -308,14 +312,15 @@ class _Extractor:
 
     def _agreement(self, parties: list[Cand], rule: str, s: _Sentence) -> None:
         """X, Y and Z enter a partnership: each is a member of it (named in the sentence, or an unnamed one)."""
-        parties = [p for p in parties if p.kind in {"O", "C"}]
+        parties = [p for p in parties if p.kind in {"O", "C", "A"} and p.text]  # an alliance may be a party too
         if len({normalise(p.text) for p in parties}) < 2:
             return
-        named = [c for c in s.slots.values() if c.kind == "A" and not c.descriptive]
+        named = [c for c in s.slots.values() if c.kind == "A" and not c.descriptive and c not in parties]
         alliance = named[0] if named else self._unnamed_alliance(parties)
         for p in parties:
             self._assert(p, "memberOf", alliance, s.start, s.end, rule, CONFIDENCE["agreement"], None)
-        if len(parties) == 2 and not named:  # co-members of a named alliance are not for that bilateral partners
+        if len(parties) == 2 and not named and all(p.kind != "A" for p in parties):
+            # co-members of a named alliance are not for that bilateral partners; partners are organisations
             self._assert(parties[0], "partnerOf", parties[1], s.start, s.end, rule, CONFIDENCE["agreement"], None)
 
     def _unnamed_alliance(self, parties: list[Cand], anaphor: bool = False) -> Cand:

@@ -204,6 +204,25 @@ def test_extract_agreement_made_between_two_parties(text: str, lang: str, pair: 
 
 
 @pytest.mark.parametrize(
+    "text,lang,members",
+    [
+        # a compound agreement word, a kind noun before a name, and an alliance among the parties
+        ("Et nyt civilsamfundssamarbejde mellem foreningen Hjem til Alle, Røde Kors og Aarhus Kommune er klar.", "da",
+         {"Hjem til Alle", "Røde Kors", "Aarhus Kommune"}),
+        # the organisers of an event act together
+        ("Bak arrangementet sto Velferdsalliansen, Kirkens Bymisjon Oslo og Fellesorganisasjonen.", "nb",
+         {"Velferdsalliansen", "Kirkens Bymisjon Oslo", "Fellesorganisasjonen"}),
+        ("Konferensen arrangeras av Famna, Giva Sverige och Sensus.", "sv", {"Famna", "Giva Sverige", "Sensus"}),
+    ],
+)
+def test_extract_parties_of_an_unnamed_collaboration(text: str, lang: str, members: set[str]) -> None:
+    ex = extract(Document(text, "test", lang))
+    got = [(a.subject.names[0], a.object) for a in ex.assertions if a.relation == "memberOf"]
+    assert {s for s, _ in got} == members
+    assert len({o.key for _, o in got}) == 1 and not got[0][1].names  # one alliance, named after its members later
+
+
+@pytest.mark.parametrize(
     "text,lang,pair",
     [
         # a headline without a verb, and the partner named after "heter"
