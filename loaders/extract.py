@@ -943,7 +943,7 @@ class _Extractor:
             named = self.named_as
             self.assertions = [(named if id(s) in unnamed else s, r, named if id(o) in unnamed else o, *rest)
                                for s, r, o, *rest in self.assertions
-                               if not (r == "partnerOf" and rest[2].startswith("agreement"))]
+                               if not (r == "partnerOf" and str(rest[2]).startswith("agreement"))]
             self.cands = [c for c in self.cands if id(c) not in unnamed]
             self.generated.clear()
             return
