@@ -281,8 +281,10 @@ class _Extractor:
         obj = [s.slots[i] for _, i in slot_mentions(groups.get("O")) if i in s.slots]
         amount = next((c for c in s.slots.values() if c.kind == "M"), None) if relation == "funds" else None
         conf = CONFIDENCE["template"]
-        if relation == "agreement":
-            self._agreement(subj, rule, s)
+        if relation == "agreement":  # "A, B och C har gjort en överenskommelse med D och E": all are parties
+            if obj and len(subj) + len(obj) < 3:
+                return  # two parties "med" each other: a partnership, read by the partnerOf templates
+            self._agreement(subj + obj, rule, s)
             return
         if relation.endswith("Context"):  # "sekretariatet ligger hos X", "X er initiativtager": of the alliance
             alliance = s.context or self.main_alliance  # the text speaks of here

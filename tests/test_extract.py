@@ -213,6 +213,9 @@ def test_extract_agreement_made_between_two_parties(text: str, lang: str, pair: 
         ("Bak arrangementet sto Velferdsalliansen, Kirkens Bymisjon Oslo og Fellesorganisasjonen.", "nb",
          {"Velferdsalliansen", "Kirkens Bymisjon Oslo", "Fellesorganisasjonen"}),
         ("Konferensen arrangeras av Famna, Giva Sverige och Sensus.", "sv", {"Famna", "Giva Sverige", "Sensus"}),
+        # parties on both sides of "med"
+        ("Rädda Barnen och Svenska kyrkan har gjort en överenskommelse med Sveriges Kommuner och Regioner om stöd.",
+         "sv", {"Rädda Barnen", "Svenska kyrkan", "Sveriges Kommuner och Regioner"}),
     ],
 )
 def test_extract_parties_of_an_unnamed_collaboration(text: str, lang: str, members: set[str]) -> None:
