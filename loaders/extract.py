@@ -178,7 +178,7 @@ class _Extractor:
         homographs = self.lex.set("role_homographs")
         collective = self.lex.set("collective_anaphora")
         with_words = self.lex.set("partnership_preps")  # "samarbeidet med X": a partnership, not a reference
-        appositive = self.lex.set("appositive_nouns")
+        appositive = tuple(self.lex.set("appositive_nouns"))  # also as the end of a compound ("forsikringsselskabet")
         out: list[_Sentence] = []
         last_alliance = self.main_alliance
         for bi, (b, tk) in enumerate(zip(blocks, toks)):
@@ -203,7 +203,7 @@ class _Extractor:
                         continue
                     word = tk.lowers[i]
                     nxt = by_start.get(i + 1)
-                    if word in appositive and nxt is not None and nxt.kind in {"O", "C", "A"}:
+                    if word.endswith(appositive) and nxt is not None and nxt.kind in {"O", "C", "A"}:
                         i += 1  # "mellem foreningen Hjem til Alle, Røde Kors …": the noun names the kind, not a party
                         continue
                     if nxt is None and i + 1 < sent_end and tk.words[i + 1] in QUOTES_OPEN:

@@ -232,6 +232,13 @@ def test_extract_parties_of_an_unnamed_collaboration(text: str, lang: str, membe
         ("OLW ny stolt samarbetspartner till Maskrosbarn", "sv", ("OLW", "Maskrosbarn")),
         ("Kirkens Bymisjons nye samarbeidspartner er OBOS.", "nb", ("OBOS", "Kirkens Bymisjons")),
         ("Røde Kors bliver nu ny hovedpartner for Coop.", "da", ("Røde Kors", "Coop")),
+        ("Værdierne fællesskab og frivillighed binder Røde Kors og Coop sammen i deres partnerskab.", "da",
+         ("Røde Kors", "Coop")),
+        ("Kirkens Bymisjon og OBOS blir nye samarbeidspartnere", "nb", ("Kirkens Bymisjon", "OBOS")),
+        ("Röda Korset har också tidigare haft ett samarbete med Ica.", "sv", ("Röda Korset", "Ica")),
+        # two bodies launching a campaign act together ("forsikringsselskabet" only says what Codan is)
+        ("Ældre Sagen og forsikringsselskabet Codan lancerer i januar en kampagne for besøgsvenner.", "da",
+         ("Ældre Sagen", "Codan")),
     ],
 )
 def test_extract_new_partner_of(text: str, lang: str, pair: tuple[str, str]) -> None:
