@@ -682,20 +682,19 @@ class _Extractor:
         lead = len(line) - len(line.lstrip(" •·*-–—▪"))
         if amount is not None and amount.start - b.start == lead:
             return self._item_after_amount(b, line, amount, cands)
-        opening = next((c for c in cands if c.kind in {"O", "C", "A", "P"}), None)
-        if b.kind != "item" and len(words) > 6 and opening is not None and opening.kind == "O" \
-                and opening.start - b.start == lead:
+        first = next((c for c in cands if c.kind in {"O", "C", "A", "P"}), None)
+        if b.kind != "item" and len(words) > 6 and first is not None and first.kind == "O" \
+                and first.start - b.start == lead:
             # "Ecpat Sverige som erbjuder hjälp … 556 212:-": a known name and what it does, one paragraph per item
-            after = line[opening.end - b.start :].split()
+            after = line[first.end - b.start :].split()
             if after and (after[0].lower() in self.lex.set("relative_pronouns") or after[0] in {",", "–", "-", "—"}):
-                return opening
+                return first
         lead_word = line.lstrip("•·*-–—▪ ").split(" ")[0]
         brand = any(ch.isupper() for ch in lead_word[1:])  # "proLAR Nett", "eSport Danmark"
         if not line or not (is_cap(lead_word) or brand) or (len(words) > 14 and b.kind != "item"):
             return None
         if b.kind != "item" and line.rstrip().endswith(".") and len(words) > 6:
             return None
-        first = next((c for c in cands if c.kind in {"O", "C", "A", "P"}), None)
         if first is not None and first.kind == "P":
             return next((c for c in cands if c.kind in {"O", "C"}), None)
         if amount is not None:  # "SPORTSKLUBBEN AV 1909, kr 50.000 til utstyr": the name is what precedes the sum
