@@ -178,6 +178,7 @@ class BlockScanner:
         member_words = {w for rel in ("memberOf", "foundedBy") for cue in lex.rules.get("list_cues", {}).get(rel, [])
                         for w in str(cue).lower().split() if len(w) > 2}
         self.quote_cues = self.cues | member_words | lex.set("naming_words")
+        self.naming_verbs = lex.set("naming_verbs")
         self.alliance_suffixes = lex.set("alliance_suffixes")
         self.alliance_suffix_tuple = tuple(self.alliance_suffixes)
         self.long_alliance_suffixes = tuple(s for s in self.alliance_suffixes if len(s) >= 5)
@@ -417,6 +418,9 @@ class BlockScanner:
             return None
         if kind == "C" and i > 0 and tk.lowers[i - 1] in self.cues and (len(words) >= 2 or has_inner_capital(words[0])):
             kind = "A"  # "i projektet Gode Naboer", "netværket Sammen om Boliger"
+        elif kind == "C" and i > 1 and tk.lowers[i - 1] in self.naming_verbs \
+                and not self.cues.isdisjoint(tk.lowers[max(0, i - 4) : i - 1]):
+            kind = "A"  # "ett projekt som heter ENABLE", "et netværk, der hedder Sammen"
         text = tk.span_text(i, j)
         c = Cand(kind, base + tk.start_char(i), base + tk.end_char(j), text, i, j)
         c.licensed = kind in {"O", "A", "P"}

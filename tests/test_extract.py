@@ -260,3 +260,20 @@ def test_a_unit_or_initiative_under_an_organisation_is_part_of_it(text: str, lan
                                                                    parent: str) -> None:
     ex = extract(Document(text, "test", lang))
     assert (unit, parent) in {(a.subject.text, a.object.text) for a in ex.assertions if a.relation == "partOf"}
+
+
+@pytest.mark.parametrize(
+    "text,lang,pair",
+    [
+        # a project named after "heter", run by an organisation in a relative clause
+        ("Vi stödjer ett projekt som heter ENABLE, vilket drivs av Djurgården fotboll.", "sv",
+         ("ENABLE", "Djurgården fotboll")),
+        # the facilitator described in an apposition before "som"
+        ("Sekretariatet ligger hos Frivilligrådet, paraplyorganisationen som koordinerer Alliancen mod Ensomhed.", "da",
+         ("Alliancen mod Ensomhed", "Frivilligrådet")),
+        ("Kirkens Bymisjon har fått oppdraget som koordinator for Boligalliansen.", "nb",
+         ("Boligalliansen", "Kirkens Bymisjon")),
+    ],
+)
+def test_extract_facilitator_in_a_relative_clause_or_a_task(text: str, lang: str, pair: tuple[str, str]) -> None:
+    assert pair in {(s, o) for s, r, o in triples(text, lang) if r == "facilitatedBy"}
