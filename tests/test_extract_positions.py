@@ -38,6 +38,11 @@ def posts(text: str, lang: str) -> set[tuple[str, str]]:
          ("Kari Holm", "Stiftelsen Dam")),
         # a role the lexicon knows ("præsident") before the organisation and the name
         ("Præsident for Dansk Røde Kors Jens Madsen glæder sig over aftalen.", "da", ("Jens Madsen", "Dansk Røde Kors")),
+        # a post over a part of the organisation ("leder for inntektsavdelingen i …"), Nynorsk and Swedish posts
+        ("Det sier Cecilie Dahl, leder for inntektsavdelingen i Røde Kors.", "nb", ("Cecilie Dahl", "Røde Kors")),
+        ("Hilde Lie som er leiar for Kirkens SOS, er glad.", "nb", ("Hilde Lie", "Kirkens SOS")),
+        ("Johanna Berg är ansvarig för näringslivskontakter på Stockholms Stadsmission.", "sv",
+         ("Johanna Berg", "Stockholms Stadsmission")),
     ],
 )
 def test_positions_in_sentences(text: str, lang: str, expected: tuple[str, str]) -> None:
