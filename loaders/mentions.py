@@ -215,7 +215,8 @@ class BlockScanner:
         # the first word of a sentence, also after a dash or an opening quote
         alpha = tk.alpha
         sent_starts = {next((i for i in range(s, e) if alpha[i]), s) for s, e in tk.sents}
-        sent_starts |= {i + 1 for i, w in enumerate(tk.words) if w in BREADCRUMBS or w == ":"}  # "Hjem › Om oss", "Spørgsmål: Organisationerne peger"
+        # after a breadcrumb ("Hjem › Om oss") or a colon ("Spørgsmål: Organisationerne peger") as after a full stop
+        sent_starts |= {i + 1 for i, w in enumerate(tk.words) if w in BREADCRUMBS or w == ":"}
         cands: list[Cand] = []
 
         def add(c: Cand) -> None:
